@@ -1,0 +1,1 @@
+"""Command-line interface: one module per command; parse flags, call the library, print."""

@@ -1,0 +1,19 @@
+"""Cells over time: Recurrent(cell), Bidirectional, stacks, the fused fast path, conversions."""
+
+from rnnkit.layers.bidirectional import Bidirectional
+from rnnkit.layers.convert import from_torch, to_torch
+from rnnkit.layers.recurrent import Recurrent, StateGradRecorder
+from rnnkit.layers.rnn import GRU, LSTM, RNN
+from rnnkit.layers.stack import StackedRecurrent
+
+__all__ = [
+    "GRU",
+    "LSTM",
+    "RNN",
+    "Bidirectional",
+    "Recurrent",
+    "StackedRecurrent",
+    "StateGradRecorder",
+    "from_torch",
+    "to_torch",
+]

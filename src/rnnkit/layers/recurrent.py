@@ -1,0 +1,93 @@
+"""`Recurrent(cell)`: one cell run over time, in one direction."""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+from rnnkit.bptt import run_bptt
+from rnnkit.cells.base import RecurrentCell
+from rnnkit.layers.sequence import reverse_within_lengths, step_mask, where_state
+
+
+def run_loop(cell: RecurrentCell, x: Tensor, state, mask: Tensor | None):
+    """The reference path: call the cell once per step.
+
+    x (B, T, D); mask (B, T, 1) bool or None. Past a sequence's end its state is held and its
+    output is zero, so the final state is the state at the sequence's own last step.
+    Returns outputs (B, T, R) and the final state.
+    """
+    B, T, _ = x.shape
+    noise = cell.draw_noise(B, x)  # one recurrent-dropout mask for the whole sequence
+    outputs = []
+    for t in range(T):
+        h_t, new_state = cell(x[:, t], state, noise)
+        if mask is not None:
+            m_t = mask[:, t]  # (B, 1)
+            new_state = where_state(m_t, new_state, state)
+            h_t = h_t * m_t
+        state = new_state
+        outputs.append(h_t)
+    return torch.stack(outputs, dim=1), state
+
+
+class StateGradRecorder:
+    """Collects ‖∂L/∂s_t‖ for every step t, written by the "bptt" backend during backward().
+
+    `norms[key]` maps "h" (and "c" for an LSTM) to a (B, T) tensor in the caller's time order:
+    the norm over units of the total gradient of the loss with respect to the state at step t,
+    the part that reaches it from later steps included. Keys are "layer{l}.{direction}".
+    """
+
+    def __init__(self) -> None:
+        self.norms: dict[str, dict[str, Tensor]] = {}
+
+    def add(self, key: str, norms: dict[str, Tensor]) -> None:
+        self.norms[key] = norms
+
+
+class Recurrent(nn.Module):
+    """A cell over time, forward or (with `reverse=True`) backward, batch-first.
+
+    `forward(x, lengths=None, state=None, backend="loop", recorder=None)`:
+    x (B, T, D) -> outputs (B, T, R), final state. The backward direction reads each sequence
+    from its own last valid step to its first, so padding never enters it.
+    Backends: "loop" calls the cell step by step (any variant, autograd does the gradients);
+    "bptt" runs the cell's hand-derived backward pass (`rnnkit.bptt`), plain cells only.
+    """
+
+    def __init__(self, cell: RecurrentCell, reverse: bool = False) -> None:
+        super().__init__()
+        self.cell = cell
+        self.reverse = bool(reverse)
+
+    def forward(
+        self,
+        x: Tensor,
+        lengths: Tensor | None = None,
+        state=None,
+        *,
+        backend: str = "loop",
+        recorder=None,
+        key: str = "",
+    ):
+        if self.reverse:
+            x = reverse_within_lengths(x, lengths)
+        if state is None:
+            state = self.cell.init_state(x.shape[0], like=x)
+        mask = None if lengths is None else step_mask(lengths.to(x.device), x.shape[1])
+        if backend == "bptt":
+            on_backward = None
+            if recorder is not None:
+
+                def on_backward(norms: dict[str, Tensor]) -> None:
+                    if self.reverse:  # back to the caller's time order
+                        norms = {k: reverse_within_lengths(v, lengths) for k, v in norms.items()}
+                    recorder.add(key, norms)
+
+            out, state = run_bptt(self.cell, x, state, mask, on_backward)
+        else:
+            out, state = run_loop(self.cell, x, state, mask)
+        if self.reverse:
+            out = reverse_within_lengths(out, lengths)
+        return out, state

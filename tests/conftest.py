@@ -1,0 +1,25 @@
+from types import SimpleNamespace
+
+import pytest
+import torch
+
+
+@pytest.fixture
+def dims():
+    """Small shapes: batch, time, input and hidden sizes, a projection size."""
+    return SimpleNamespace(B=3, T=6, D=4, H=5, P=3)
+
+
+@pytest.fixture
+def float64():
+    """Run the test in float64 (gradients compared tightly), seeded."""
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    torch.manual_seed(0)
+    yield
+    torch.set_default_dtype(previous)
+
+
+def grads_of(tensors):
+    """Gradients of a list of tensors (zeros where none arrived), detached copies."""
+    return [torch.zeros_like(t) if t.grad is None else t.grad.detach().clone() for t in tensors]
