@@ -1,42 +1,59 @@
-"""What the hand-derived backward passes share: the parameter gradients, computed once
-for all steps after the reverse loop, and the per-step bookkeeping of masks and norms."""
+"""What the hand-derived backward passes share.
+
+Memory: the forward passes keep only the state sequence (h_t, and c_t for the LSTM); each step
+of the reverse loop recomputes that step's gates from x_t and h_{t−1}, uses them, and lets them
+go. Parameter gradients are running sums over the loop, so no (B, T, G·H) buffer is ever held.
+"""
 
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 
 
-def shifted(s0: Tensor, S: Tensor) -> Tensor:
-    """The previous states s_{t−1} for t = 1..T: s0 followed by S without its last step."""
-    return torch.cat([s0.unsqueeze(1), S[:, :-1]], dim=1)  # (B, T, ·)
+class ParameterGrads:
+    """Running sums of the parameter gradients over the reverse loop.
 
-
-def parameter_grads(needs, dA_ih: Tensor, dA_hh: Tensor, x: Tensor, S_prev: Tensor, weight_ih):
-    """Gradients of the input, weights and biases from the pre-activation gradients.
-
-    With a_t = W_ih x_t + b_ih + W_hh s_{t−1} + b_hh for every step t:
-        ∂L/∂x_t  = W_ihᵀ δa_t
+    With a_t = W_ih x_t + b_ih + W_hh h_{t−1} + b_hh at every step t:
         ∂L/∂W_ih = Σ_t δa_t x_tᵀ        ∂L/∂b_ih = Σ_t δa_t
-        ∂L/∂W_hh = Σ_t δa_t s_{t−1}ᵀ    ∂L/∂b_hh = Σ_t δa_t
-    dA_ih, dA_hh (B, T, G·H) differ only for the GRU, whose reset gate scales part of W_hh h.
-    Each sum over t is one matrix product over all B·T rows. `needs` says, for (x, W_ih, W_hh,
-    b_ih, b_hh), which gradients are wanted. Returns them in that order, None where not wanted.
+        ∂L/∂W_hh = Σ_t δa_t h_{t−1}ᵀ    ∂L/∂b_hh = Σ_t δa_t
+    (for the GRU the δa of the two projections differ in the n block: `add` takes both).
     """
-    flat_ih = dA_ih.reshape(-1, dA_ih.shape[-1])  # (B·T, G·H)
-    flat_hh = dA_hh.reshape(-1, dA_hh.shape[-1])
-    dx = dA_ih @ weight_ih if needs[0] else None
-    dW_ih = flat_ih.t() @ x.reshape(-1, x.shape[-1]) if needs[1] else None
-    dW_hh = flat_hh.t() @ S_prev.reshape(-1, S_prev.shape[-1]) if needs[2] else None
-    db_ih = flat_ih.sum(0) if needs[3] else None
-    db_hh = flat_hh.sum(0) if needs[4] else None
-    return dx, dW_ih, dW_hh, db_ih, db_hh
+
+    def __init__(self, weight_ih: Tensor, weight_hh: Tensor, bias: bool) -> None:
+        self.weight_ih = torch.zeros_like(weight_ih)
+        self.weight_hh = torch.zeros_like(weight_hh)
+        self.bias_ih = weight_ih.new_zeros(weight_ih.shape[0]) if bias else None
+        self.bias_hh = weight_ih.new_zeros(weight_ih.shape[0]) if bias else None
+
+    def add(self, da_ih: Tensor, da_hh: Tensor, x_t: Tensor, h_prev: Tensor) -> None:
+        self.weight_ih.addmm_(da_ih.t(), x_t)
+        self.weight_hh.addmm_(da_hh.t(), h_prev)
+        if self.bias_ih is not None:
+            self.bias_ih += da_ih.sum(0)
+            self.bias_hh += da_ih.sum(0) if da_hh is da_ih else da_hh.sum(0)
+
+    def as_tuple(self):
+        return self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh
 
 
-def input_preactivations(x: Tensor, weight_ih, bias_ih, bias_hh) -> Tensor:
-    """W_ih x_t + b_ih + b_hh for all steps at once: the part of a_t that does not recur."""
-    a = torch.nn.functional.linear(x, weight_ih, bias_ih)  # (B, T, G·H)
+def previous(S: Tensor, s0: Tensor, t: int) -> Tensor:
+    """s_{t−1}: the state before step t (s0 at t = 0)."""
+    return s0 if t == 0 else S[:, t - 1]
+
+
+def input_part(x_t: Tensor, weight_ih: Tensor, bias_ih, bias_hh) -> Tensor:
+    """W_ih x_t + b_ih + b_hh: the part of a_t that does not recur. Any leading shape."""
+    a = F.linear(x_t, weight_ih, bias_ih)
     return a if bias_hh is None else a + bias_hh
+
+
+def input_steps(x: Tensor, weight_ih: Tensor, bias_ih, bias_hh, chunk: int = 32):
+    """Yield W_ih x_t + b_ih (+ b_hh) for t = 0, 1, …, computed `chunk` steps at a time: one
+    matrix product per chunk, and never the whole (B, T, G·H) in memory."""
+    for start in range(0, x.shape[1], chunk):
+        yield from input_part(x[:, start : start + chunk], weight_ih, bias_ih, bias_hh).unbind(1)
 
 
 def step_norm(delta: Tensor) -> Tensor:

@@ -54,8 +54,10 @@ def check_choice(name: str, value: str, choices: tuple[str, ...]) -> str:
 class RecurrentCell(nn.Module):
     """Base of the cells: parameters, initialisation, state and variant noise.
 
-    Subclasses set `num_gates` (G) and implement `forward(x_t, state, noise=None)`, returning
-    `(h_t, state_t)`.
+    Subclasses set `num_gates` (G) and implement `step(gi_t, state, noise=None)`, returning
+    `(h_t, state_t)` from the input projection gi_t = W_ih x_t + b_ih. `forward(x_t, state,
+    noise)` is the cell's step from x_t; the time loop projects all steps' inputs at once
+    (one matrix product) and calls `step`, which is the same computation.
     """
 
     num_gates: int = 1
@@ -126,6 +128,13 @@ class RecurrentCell(nn.Module):
                 if self.bias:
                     self.bias_ih.zero_()
                     self.bias_hh.zero_()
+
+    def forward(self, x_t: Tensor, state, noise: Tensor | None = None):
+        """One step: x_t (B, D) and the previous state -> (h_t, state_t)."""
+        return self.step(self.input_projection(x_t), state, noise)
+
+    def step(self, gi_t: Tensor, state, noise: Tensor | None = None):
+        raise NotImplementedError
 
     # ----------------------------------------------------------------- projections
     def input_projection(self, x: Tensor) -> Tensor:

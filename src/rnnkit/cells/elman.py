@@ -33,9 +33,10 @@ class ElmanCell(RecurrentCell):
         self.f = torch.tanh if nonlinearity == "tanh" else torch.relu
         self.reset_parameters()
 
-    def forward(self, x_t: Tensor, state: Tensor, noise: Tensor | None = None):
+    def step(self, gi_t: Tensor, state: Tensor, noise: Tensor | None = None):
+        """One step from the input projection gi_t = U x_t + b_ih (see `forward`)."""
         s_prev = state
         s_in = s_prev if noise is None else s_prev * noise  # recurrent dropout
-        a_t = self.input_projection(x_t) + self.recurrent_projection(s_in)  # (B, H)
+        a_t = gi_t + self.recurrent_projection(s_in)  # (B, H)
         s_t = self.zone(self.f(a_t), s_prev, self.zoneout)
         return s_t, s_t

@@ -29,10 +29,10 @@ class GRUCell(RecurrentCell):
         super().__init__(input_size, hidden_size, **options)
         self.reset_parameters()
 
-    def forward(self, x_t: Tensor, state: Tensor, noise: Tensor | None = None):
+    def step(self, gi: Tensor, state: Tensor, noise: Tensor | None = None):
+        """One step from the input projection gi = W_ih x_t + b_ih (see `forward`)."""
         h_prev = state
         h_in = h_prev if noise is None else h_prev * noise  # recurrent dropout
-        gi = self.input_projection(x_t)  # (B, 3H)
         gh = self.recurrent_projection(h_in)  # (B, 3H)
         i_r, i_z, i_n = gi.chunk(3, dim=1)
         h_r, h_z, h_n = gh.chunk(3, dim=1)

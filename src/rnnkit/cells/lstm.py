@@ -99,10 +99,11 @@ class LSTMCell(RecurrentCell):
             return "zoneout"
         return super().unfusable_reason()
 
-    def forward(self, x_t: Tensor, state: LSTMState, noise: Tensor | None = None):
+    def step(self, gi_t: Tensor, state: LSTMState, noise: Tensor | None = None):
+        """One step from the input projection gi_t = W_ih x_t + b_ih (see `forward`)."""
         h_prev, c_prev = state
         h_in = h_prev if noise is None else h_prev * noise  # recurrent dropout
-        gates = self.input_projection(x_t) + self.recurrent_projection(h_in)  # (B, 4H)
+        gates = gi_t + self.recurrent_projection(h_in)  # (B, 4H)
         a_i, a_f, a_g, a_o = gates.chunk(4, dim=1)
         if self.peephole:
             w_ci, w_cf, w_co = self.peephole_weight.chunk(3)

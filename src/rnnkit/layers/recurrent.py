@@ -13,15 +13,18 @@ from rnnkit.layers.sequence import reverse_within_lengths, step_mask, where_stat
 def run_loop(cell: RecurrentCell, x: Tensor, state, mask: Tensor | None):
     """The reference path: call the cell once per step.
 
+    The input projections of all steps are one matrix product (`cell.input_projection`), then
+    `cell.step` runs each step: the same computation as calling the cell on every x_t.
     x (B, T, D); mask (B, T, 1) bool or None. Past a sequence's end its state is held and its
     output is zero, so the final state is the state at the sequence's own last step.
     Returns outputs (B, T, R) and the final state.
     """
     B, T, _ = x.shape
     noise = cell.draw_noise(B, x)  # one recurrent-dropout mask for the whole sequence
+    gi = cell.input_projection(x).unbind(1)  # T × (B, G·H); unbind: one gradient buffer, not T
     outputs = []
     for t in range(T):
-        h_t, new_state = cell(x[:, t], state, noise)
+        h_t, new_state = cell.step(gi[t], state, noise)
         if mask is not None:
             m_t = mask[:, t]  # (B, 1)
             new_state = where_state(m_t, new_state, state)

@@ -1,0 +1,13 @@
+"""`python -m benchmarks [--quick]`: run every benchmark and print its table (Markdown)."""
+
+import sys
+
+from benchmarks import engine
+
+
+def main() -> None:
+    quick = "--quick" in sys.argv
+    print(engine.run(quick=quick), flush=True)
+
+
+main()
