@@ -120,7 +120,9 @@ def test_merge_modes_agree_across_backends(cls, merge, float64):
 
 def test_auto_backend_choice():
     assert LSTM(3, 4).choose_backend() == "fused"
-    assert LSTM(3, 4, layer_norm=True).choose_backend() == "loop"
+    assert LSTM(3, 4, layer_norm=True, zoneout=0.1).choose_backend() == "bptt"  # variant fast path
+    assert LSTM(3, 4, peephole=True).choose_backend() == "loop"
+    assert GRU(3, 4, layer_norm=True).choose_backend() == "loop"
     assert LSTM(3, 4).choose_backend(recorder=rnnkit.StateGradRecorder()) == "bptt"
     dropped = GRU(3, 4, recurrent_dropout=0.3)
     assert dropped.train().choose_backend() == "loop"

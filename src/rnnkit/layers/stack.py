@@ -4,7 +4,8 @@ Three backends, one set of parameters:
 - "fused": PyTorch's fused kernels over the whole stack (plain cells; see `fused.py`);
 - "loop":  the reference loop over each cell (every variant; autograd does the gradients);
 - "bptt":  the hand-derived backward pass of `rnnkit.bptt` (plain cells; records ∂L/∂s_t).
-"auto" picks "bptt" when a recorder is given, else "fused" when it can serve, else "loop".
+"auto" picks "bptt" when a recorder is given, else the first of "fused", "bptt" (which is the
+fast path of the LSTM variants), "loop" that can serve.
 """
 
 from __future__ import annotations
@@ -91,21 +92,23 @@ class StackedRecurrent(nn.Module):
         if self.backend == "auto":
             if recorder is not None:
                 return self._checked("bptt")
-            return "fused" if self.unfusable_reason() is None else "loop"
+            if self.unfusable_reason() is None:
+                return "fused"
+            return "bptt" if self._bptt_reason() is None else "loop"
         if recorder is not None and self.backend != "bptt":
             raise ValueError(f"recording state gradients needs backend 'bptt', not {self.backend!r}")
         return self._checked(self.backend)
 
     def _checked(self, backend: str) -> str:
         reasons = {"fused": self.unfusable_reason, "loop": lambda: None}
-        if backend == "bptt":
-            reasons["bptt"] = lambda: next(
-                filter(None, map(bptt_unsupported_reason, self.cells())), None
-            )
+        reasons["bptt"] = self._bptt_reason
         reason = reasons[backend]()
         if reason is not None:
             raise ValueError(f"backend={backend!r} cannot serve this layer's options: {reason}")
         return backend
+
+    def _bptt_reason(self) -> str | None:
+        return next(filter(None, map(bptt_unsupported_reason, self.cells())), None)
 
     # ----------------------------------------------------------------- forward
     def forward(self, x: Tensor, lengths=None, state=None, *, recorder=None):
