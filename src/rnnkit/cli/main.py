@@ -1,4 +1,4 @@
-"""`rnnkit` command: the entry point that dispatches to one module per command."""
+"""`rnnkit` command: dispatches to one module per command and turns errors into one line."""
 
 from __future__ import annotations
 
@@ -6,6 +6,9 @@ import argparse
 import sys
 
 import rnnkit
+from rnnkit.cli import evaluate, generate, train
+from rnnkit.data.text import DataError
+from rnnkit.train.checkpoint import CheckpointError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -15,7 +18,10 @@ def build_parser() -> argparse.ArgumentParser:
         "on PyTorch.",
     )
     parser.add_argument("--version", action="version", version=f"rnnkit {rnnkit.__version__}")
-    parser.add_subparsers(dest="command", title="commands", metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", title="commands", metavar="COMMAND")
+    train.add_parser(commands)
+    generate.add_parser(commands)
+    evaluate.add_parser(commands)
     return parser
 
 
@@ -25,4 +31,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stdout)
         return 0
-    return 0
+    command = getattr(args, "run_command", None) or args.run
+    try:
+        return command(args)
+    except (DataError, CheckpointError, ValueError, TypeError) as error:
+        print(f"rnnkit: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("rnnkit: interrupted; the last checkpoint is intact", file=sys.stderr)
+        return 130

@@ -3,10 +3,12 @@
 from rnnkit.layers.bidirectional import Bidirectional
 from rnnkit.layers.convert import from_torch, to_torch
 from rnnkit.layers.recurrent import Recurrent, StateGradRecorder
-from rnnkit.layers.rnn import GRU, LSTM, RNN
+from rnnkit.layers.rnn import CELLS, GRU, LSTM, RNN, make_layer
 from rnnkit.layers.stack import StackedRecurrent
 
 __all__ = [
+    "CELLS",
+    "make_layer",
     "GRU",
     "LSTM",
     "RNN",

@@ -129,3 +129,13 @@ def _make(cell_class, hidden_size: int, options: dict, input_size: int):
             name = str(error).split("'")[-2]
             raise TypeError(f"{cell_class.__name__} has no option {name!r}") from None
         raise
+
+
+CELLS = {"rnn": RNN, "lstm": LSTM, "gru": GRU}
+
+
+def make_layer(cell: str, input_size: int, hidden_size: int, num_layers: int = 1, **options):
+    """The layer for a cell name ("rnn", "lstm", "gru"), e.g. from a config or a flag."""
+    if cell not in CELLS:
+        raise ValueError(f"cell must be one of {', '.join(CELLS)}, got {cell!r}")
+    return CELLS[cell](input_size, hidden_size, num_layers, **options)

@@ -157,6 +157,10 @@ class StackedRecurrent(nn.Module):
                                      else final)
         return out, stack_states(finals)
 
+    def initial_state(self, batch: int, like: Tensor):
+        """The state a sequence starts from, in the layer layout (L·K, B, ·)."""
+        return stack_states([cell.init_state(batch, like=like) for cell in self.cells()])
+
     # ----------------------------------------------------------------- validation
     def _check_input(self, x: Tensor, lengths) -> Tensor | None:
         if not isinstance(x, Tensor):

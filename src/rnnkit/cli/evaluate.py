@@ -1,0 +1,41 @@
+"""`rnnkit evaluate RUN_DIR --data FILE`: a trained model's figures on held-out text."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from rnnkit.data.batching import StreamBatches, concatenate
+from rnnkit.data.text import load_documents
+from rnnkit.tasks.lm import check_corpus, evaluate_stream
+from rnnkit.tasks.lm_run import choose_device, load_run
+
+
+def add_parser(commands) -> None:
+    parser = commands.add_parser("evaluate", help="evaluate a trained model on held-out data")
+    parser.add_argument("run", metavar="RUN_DIR", help="a run folder made by `rnnkit train`")
+    parser.add_argument("--data", required=True, help="text file or folder to evaluate on")
+    parser.add_argument("--encoding", default="utf-8", help="text encoding of --data")
+    parser.add_argument("--checkpoint", choices=("best", "last"), default="best")
+    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="cpu")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.set_defaults(run_command=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    device = choose_device(args.device)
+    model, vocab, config, _ = load_run(args.run, args.checkpoint, device)
+    documents = load_documents(args.data, args.encoding)
+    ids, starts = concatenate([vocab.encode(d) for d in documents])
+    rows = max(1, min(config.batch_size, ids.shape[0] // (config.bptt + 1)))
+    check_corpus(ids.shape[0], rows, config.bptt, "evaluation")
+    metrics = evaluate_stream(model, StreamBatches(ids, starts, rows, config.bptt), vocab.level,
+                              device=device)
+    unknown = sum(1 for i in ids.tolist() if i == 0)
+    result = {"tokens": int(ids.shape[0]), "unknown_tokens": unknown, **metrics}
+    if args.format == "json":
+        print(json.dumps(result))
+    else:
+        for key, value in result.items():
+            print(f"{key}: {value:.4f}" if isinstance(value, float) else f"{key}: {value}")
+    return 0

@@ -1,0 +1,33 @@
+"""Flags from a config dataclass: one `--flag-name` per field, its help from the field.
+
+Flags default to "not given", so only what the user typed overrides the TOML file, which
+overrides the defaults.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+
+from rnnkit.train.config import _type_of
+
+
+def add_config_flags(parser: argparse.ArgumentParser, cls) -> None:
+    for f in dataclasses.fields(cls):
+        flag = "--" + f.name.replace("_", "-")
+        meta = f.metadata
+        help_text = f"{meta['help']} (default: {f.default})"
+        kind = _type_of(cls, f)
+        if kind is bool:
+            parser.add_argument(flag, action=argparse.BooleanOptionalAction,
+                                default=argparse.SUPPRESS, help=help_text)
+        else:
+            parser.add_argument(flag, type=kind, default=argparse.SUPPRESS, help=help_text,
+                                choices=meta.get("choices"), metavar=None if meta.get("choices")
+                                else f.name.upper())
+
+
+def given_flags(args: argparse.Namespace, cls) -> dict:
+    """The config fields the user gave as flags."""
+    names = {f.name for f in dataclasses.fields(cls)}
+    return {k: v for k, v in vars(args).items() if k in names}

@@ -1,0 +1,123 @@
+"""`rnnkit train TASK`: train a model from one command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+from rnnkit.cli.options import add_config_flags, given_flags
+from rnnkit.cli.plots import plot_curves
+from rnnkit.tasks.lm import generate
+from rnnkit.tasks.lm_run import LMConfig, prepare_run, read_metrics
+from rnnkit.train.config import load_config
+from rnnkit.train.fit import fit
+
+
+def add_parser(commands) -> None:
+    parser = commands.add_parser("train", help="train a model", description="Train a model.")
+    tasks = parser.add_subparsers(dest="task", title="tasks", metavar="TASK", required=True)
+    lm = tasks.add_parser("lm", help="character or word language model",
+                          description="Train a character- or word-level language model by "
+                          "truncated BPTT. Flags override --config, which overrides defaults.")
+    lm.add_argument("--config", metavar="FILE.toml", help="read settings from a TOML file")
+    lm.add_argument("--format", choices=("text", "json"), default="text",
+                    help="json: one JSON object on stdout at the end")
+    add_config_flags(lm, LMConfig)
+    lm.set_defaults(run=run_lm)
+
+
+def run_lm(args: argparse.Namespace) -> int:
+    config = load_config(LMConfig, args.config, given_flags(args, LMConfig))
+    run_dir, task, model, parts, device = prepare_run(config)
+    say = Reporter(args.format == "json")
+    say.line(f"rnnkit: training a {config.num_layers}x{config.hidden_size} {config.cell.upper()} "
+             f"{config.level}-level language model on {device.type}; "
+             f"{task.train.tokens_per_pass:,} training tokens, vocabulary {len(task.vocab)}, "
+             f"{sum(p.numel() for p in model.parameters()):,} parameters -> {run_dir}")
+    baseline = None
+    if config.ngram_order and not config.resume:
+        baseline = task.ngram_baseline(parts, config.ngram_order)
+        say.line(f"{config.ngram_order}-gram Kneser-Ney baseline: validation loss "
+                 f"{baseline['loss']:.4f} nats/token")
+    train_points, smoothed, stop = [], None, {}
+    for event in fit(model, task, config, run_dir, device):
+        if event["event"] == "step":
+            smoothed = event["loss"] if smoothed is None else 0.95 * smoothed + 0.05 * event["loss"]
+            train_points.append((event["step"], smoothed))
+            say.progress(event, smoothed)
+        elif event["event"] == "eval":
+            say.line(f"step {event['step']}: validation loss {event['valid_loss']:.4f}, "
+                     f"perplexity {event['valid_perplexity']:.2f}"
+                     + (" (best)" if event["improved"] else ""))
+        elif event["event"] == "skip":
+            say.line(f"step {event['step']}: non-finite loss or gradient "
+                     f"(loss {event['loss']}, grad norm {event['grad_norm']}); step skipped")
+        else:
+            stop = event
+    say.line(f"stopped: {stop['reason']}")
+    history = read_metrics(run_dir)
+    plot_curves(history, train_points, run_dir / "curves.png")
+    summary = {"run": str(run_dir), "stop_reason": stop["reason"], "steps": stop["step"],
+               "best_valid_loss": stop["best_loss"], "ngram_baseline": baseline}
+    if history:
+        summary["valid"] = {k[6:]: v for k, v in history[-1].items() if k.startswith("valid_")}
+    if "test" in task.streams:
+        summary["test"] = task.evaluate(model, "test")
+    summary["sample"] = generate(model, task.vocab, "", 300 if config.level == "char" else 60,
+                                 temperature=0.8, seed=config.seed, device=device)
+    if args.format == "json":
+        print(json.dumps(summary))
+    else:
+        print_summary(summary, config.level)
+    return 1 if stop.get("failed") else 0
+
+
+def print_summary(summary: dict, level: str) -> None:
+    bits = "bits_per_char" if level == "char" else "bits_per_token"
+    print(f"run: {summary['run']} ({summary['steps']} steps; {summary['stop_reason']})")
+    rows = []
+    if "valid" in summary:
+        rows.append(("RNN (last)", summary["valid"]))
+    if summary["ngram_baseline"]:
+        rows.append((f"{summary['ngram_baseline']['order']}-gram Kneser-Ney",
+                     summary["ngram_baseline"]))
+    if rows:
+        print(f"{'validation':<22}{'loss':>10}{'perplexity':>12}{bits.replace('_', ' '):>16}")
+        for name, m in rows:
+            print(f"{name:<22}{m['loss']:>10.4f}{m['perplexity']:>12.3f}{m[bits]:>16.4f}")
+    if "test" in summary:
+        print(f"test loss {summary['test']['loss']:.4f}, perplexity {summary['test']['perplexity']:.3f}")
+    print("sample:")
+    print(summary["sample"])
+
+
+class Reporter:
+    """Progress on stderr: a live line on a terminal, a line every 50 steps otherwise."""
+
+    def __init__(self, quiet_stdout: bool) -> None:
+        self.tty = sys.stderr.isatty()
+        self.started = time.monotonic()
+
+    def line(self, text: str) -> None:
+        if self.tty:
+            sys.stderr.write("\r\033[K")
+        print(text, file=sys.stderr, flush=True)
+
+    def progress(self, event: dict, smoothed: float) -> None:
+        if not self.tty and event["step"] % 50:
+            return
+        import math
+
+        total = event["total_steps"]
+        done = event["step"] / max(total, 1)
+        bar = "#" * int(20 * done) + "-" * (20 - int(20 * done))
+        text = (f"[{bar}] step {event['step']}/{total} epoch {event['epoch'] + 1} "
+                f"loss {smoothed:.4f} ppl {math.exp(min(smoothed, 50)):.2f} lr {event['lr']:.2e} "
+                f"|g| {event['grad_norm']:.2f} {event['tokens_per_s']:,.0f} tok/s")
+        if self.tty:
+            sys.stderr.write("\r\033[K" + text)
+            sys.stderr.flush()
+        else:
+            print(text, file=sys.stderr, flush=True)

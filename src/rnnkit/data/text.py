@@ -1,0 +1,51 @@
+"""Reading the user's text: files, folders of files, bundled datasets; bad input named clearly."""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+
+class DataError(ValueError):
+    """Bad user data. Its message is one line that says what is wrong and what to do."""
+
+
+def read_text(path: str | Path, encoding: str = "utf-8") -> str:
+    """The text of one file; DataError if it is missing, empty, binary or not in `encoding`."""
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"{path}: no such file or folder")
+    if not path.is_file():
+        raise DataError(f"{path}: not a regular file")
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise DataError(f"unknown encoding {encoding!r} (try utf-8, latin-1, cp1252)") from None
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise DataError(f"{path}: the file is empty")
+    nul = raw.find(b"\x00")
+    if nul >= 0 and not encoding.lower().replace("-", "").startswith("utf16"):
+        raise DataError(f"{path}: looks binary (a NUL byte at offset {nul}); give a text file")
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as error:
+        bad = raw[error.start]
+        raise DataError(
+            f"{path}: not valid {encoding}: byte 0x{bad:02x} at offset {error.start}; "
+            f"pass --encoding (e.g. --encoding latin-1) if the file uses another encoding"
+        ) from None
+
+
+def load_documents(source: str | Path, encoding: str = "utf-8") -> list[str]:
+    """A file gives one document; a folder gives one per regular file in it, sorted by name.
+
+    Hidden files are skipped. A folder with no readable text is an error.
+    """
+    path = Path(source)
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+        if not files:
+            raise DataError(f"{path}: the folder has no files")
+        return [read_text(file, encoding) for file in files]
+    return [read_text(path, encoding)]

@@ -1,0 +1,1 @@
+"""Tasks: data + model head + loss + metrics + generate/predict, one module per task."""

@@ -1,0 +1,150 @@
+"""Language modelling: embedding -> rnnkit layer -> linear head; metrics; generation."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from rnnkit.data.batching import StreamBatches
+from rnnkit.data.text import DataError
+from rnnkit.data.vocab import Vocabulary
+from rnnkit.layers import make_layer
+from rnnkit.layers.sequence import map_state
+
+
+class LanguageModel(nn.Module):
+    """p(x_{t+1} | x_≤t) = softmax(V s_t + b) with s_t from any rnnkit layer over embeddings.
+
+    `tie_weights` shares the embedding matrix with the output layer (Press & Wolf 2017); it
+    needs the layer's output size (hidden_size, or proj_size) to equal embedding_size.
+    """
+
+    def __init__(self, vocab_size: int, embedding_size: int, hidden_size: int, num_layers: int = 1,
+                 *, cell: str = "lstm", dropout: float = 0.0, tie_weights: bool = False,
+                 **layer_options) -> None:
+        super().__init__()
+        self.embedding = nn.Embedding(vocab_size, embedding_size)
+        self.rnn = make_layer(cell, embedding_size, hidden_size, num_layers, dropout=dropout,
+                              **layer_options)
+        self.dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(self.rnn.output_size, vocab_size)
+        if tie_weights:
+            if self.rnn.output_size != embedding_size:
+                raise ValueError(
+                    f"tie_weights needs embedding_size == the layer's output size "
+                    f"({self.rnn.output_size}), got embedding_size={embedding_size}"
+                )
+            self.head.weight = self.embedding.weight
+
+    def forward(self, tokens: Tensor, state=None, resets: Tensor | None = None):
+        """tokens (B, T) -> logits (B, T, V), final state. `resets` (B, T) bool: the state of a
+        row returns to the initial state before that step (a new document begins)."""
+        x = self.dropout(self.embedding(tokens))  # (B, T, E)
+        if resets is None or not bool(resets.any()):
+            out, state = self.rnn(x, state=state)
+        else:
+            out, state = self._run_with_resets(x, state, resets)
+        return self.head(self.dropout(out)), state
+
+    def _run_with_resets(self, x: Tensor, state, resets: Tensor):
+        """Split the window at the columns where some row resets; exact and rare."""
+        B, T, _ = x.shape
+        cuts = sorted(set(torch.nonzero(resets.any(0)).flatten().tolist()) | {0, T})
+        fresh = self.rnn.initial_state(B, like=x)
+        pieces = []
+        for start, end in zip(cuts[:-1], cuts[1:]):
+            if state is None:
+                state = fresh
+            keep = ~resets[:, start].view(1, B, 1)
+            state = map_state(lambda s, f, keep=keep: torch.where(keep, s, f), state, fresh)
+            out, state = self.rnn(x[:, start:end], state=state)
+            pieces.append(out)
+        return torch.cat(pieces, dim=1), state
+
+
+def token_loss(logits: Tensor, targets: Tensor) -> Tensor:
+    """Mean cross-entropy in nats per token."""
+    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
+
+
+def metrics_from_loss(loss: float, level: str) -> dict:
+    """Loss in nats/token, perplexity, and bits per character (char level) or per token."""
+    bits = "bits_per_char" if level == "char" else "bits_per_token"
+    return {"loss": loss, "perplexity": math.exp(min(loss, 700.0)), bits: loss / math.log(2)}
+
+
+@torch.no_grad()
+def evaluate_stream(model: LanguageModel, batches: StreamBatches, level: str,
+                    max_windows: int = 0, device=None) -> dict:
+    """Metrics over the stream, state carried window to window as in training."""
+    was_training = model.training
+    model.eval()
+    state, total, count = None, 0.0, 0
+    windows = len(batches) if not max_windows else min(max_windows, len(batches))
+    for i in range(windows):
+        x, y, resets = (t.to(device) for t in batches.window(i))
+        logits, state = model(x, state, resets)
+        total += F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1),
+                                 reduction="sum").item()
+        count += y.numel()
+    model.train(was_training)
+    return metrics_from_loss(total / count, level)
+
+
+def sample_next(logits: Tensor, *, temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0,
+                greedy: bool = False, generator: torch.Generator | None = None) -> int:
+    """One token id from logits (V,): greedy, or sampled with temperature, top-k and top-p."""
+    if greedy or temperature == 0:
+        return int(logits.argmax())
+    logits = logits.float() / temperature
+    if top_k and top_k < logits.shape[0]:
+        threshold = torch.topk(logits, top_k).values[-1]
+        logits = logits.masked_fill(logits < threshold, float("-inf"))
+    if top_p < 1.0:
+        sorted_logits, order = logits.sort(descending=True)
+        cumulative = sorted_logits.softmax(-1).cumsum(-1)
+        drop = cumulative - sorted_logits.softmax(-1) >= top_p  # keep the smallest prefix ≥ p
+        logits = logits.masked_fill(torch.zeros_like(drop).scatter(0, order, drop), float("-inf"))
+    probabilities = logits.softmax(-1)
+    return int(torch.multinomial(probabilities, 1, generator=generator))
+
+
+@torch.no_grad()
+def generate(model: LanguageModel, vocab: Vocabulary, prime: str = "", length: int = 200, *,
+             temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0, greedy: bool = False,
+             seed: int | None = None, device=None) -> str:
+    """The prime followed by `length` generated tokens. The prime is read once; then each new
+    token is one step from the carried state (the history is never fed again)."""
+    if temperature < 0 or not 0 < top_p <= 1 or top_k < 0 or length < 0:
+        raise ValueError("need temperature >= 0, 0 < top_p <= 1, top_k >= 0, length >= 0")
+    ids = vocab.encode(prime, strict=True) if prime else []
+    if not ids:
+        ids = [vocab.index.get("\n", 1 if len(vocab) > 1 else 0)]
+    was_training = model.training
+    model.eval()
+    generator = torch.Generator().manual_seed(seed) if seed is not None else None
+    logits, state = model(torch.tensor([ids], device=device))
+    new = []
+    for _ in range(length):
+        token = sample_next(logits[0, -1].cpu(), temperature=temperature, top_k=top_k,
+                            top_p=top_p, greedy=greedy, generator=generator)
+        new.append(token)
+        logits, state = model(torch.tensor([[token]], device=device), state)
+    model.train(was_training)
+    text = vocab.decode(new)
+    if not prime:
+        return text
+    joiner = "" if vocab.level == "char" or not new else " "
+    return prime + joiner + text
+
+
+def check_corpus(ids_count: int, batch_size: int, bptt: int, name: str) -> None:
+    """A corpus must fill at least one window of every row."""
+    if ids_count < batch_size * (bptt + 1):
+        raise DataError(
+            f"the {name} text has {ids_count} tokens, fewer than one window of {bptt + 1} tokens "
+            f"for each of {batch_size} rows; use a longer text or smaller --batch-size/--bptt"
+        )

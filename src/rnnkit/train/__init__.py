@@ -1,0 +1,1 @@
+"""Training: configs, the fit() loop with truncated BPTT, clipping, schedules, checkpoints."""

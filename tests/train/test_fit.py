@@ -1,0 +1,119 @@
+"""fit(): resume equals the uninterrupted run, non-finite steps, detached state, checkpoints."""
+
+import dataclasses
+
+import pytest
+import torch
+
+from rnnkit.tasks.lm import generate
+from rnnkit.tasks.lm_run import LMConfig, load_run, prepare_run, read_metrics
+from rnnkit.train.checkpoint import CheckpointError, load_checkpoint
+from rnnkit.train.fit import fit
+
+TEXT = ("the quick brown fox jumps over the lazy dog. " * 40
+        + "pack my box with five dozen liquor jugs. " * 40)
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    path = tmp_path / "corpus.txt"
+    path.write_text(TEXT)
+    return path
+
+
+def small_config(corpus, out, **changes):
+    base = LMConfig(data=str(corpus), out=str(out), hidden_size=16, num_layers=1,
+                    embedding_size=8, batch_size=4, bptt=12, eval_every=4, max_steps=12,
+                    ngram_order=0, dropout=0.1, lr=0.01)
+    return dataclasses.replace(base, **changes)
+
+
+def run(config, stop_after_step=None):
+    run_dir, task, model, _, device = prepare_run(config)
+    events = []
+    for event in fit(model, task, config, run_dir, device):
+        events.append(event)
+        if stop_after_step is not None and event["event"] == "eval" and event["step"] == stop_after_step:
+            break  # a kill right after a checkpoint
+    return model, events, run_dir
+
+
+def test_resume_after_interruption_equals_uninterrupted_run(corpus, tmp_path):
+    whole, _, whole_dir = run(small_config(corpus, tmp_path / "whole"))
+    _, _, part_dir = run(small_config(corpus, tmp_path / "part"), stop_after_step=8)
+    resumed, events, _ = run(small_config(corpus, tmp_path / "part", resume=True))
+    assert events[0]["event"] == "step" and events[0]["step"] == 9
+    for p, q in zip(whole.state_dict().values(), resumed.state_dict().values()):
+        assert torch.equal(p, q)
+    losses = [m["valid_loss"] for m in read_metrics(whole_dir)]
+    assert losses == [m["valid_loss"] for m in read_metrics(part_dir)]
+
+
+def test_state_is_detached_between_windows(corpus, tmp_path):
+    config = small_config(corpus, tmp_path / "run", max_steps=5)
+    run_dir, task, model, _, device = prepare_run(config)
+    seen = []
+    original = task.train_loss
+
+    def recording(model, epoch, window, state):
+        seen.append(state)
+        return original(model, epoch, window, state)
+
+    task.train_loss = recording
+    list(fit(model, task, config, run_dir, device))
+    assert seen[0] is None
+    for state in seen[1:]:
+        assert state is not None and state.h.grad_fn is None and state.c.grad_fn is None
+        assert state.h.abs().sum() > 0  # values carried
+
+
+def test_nan_loss_is_skipped_then_stops_keeping_the_last_good_checkpoint(corpus, tmp_path):
+    config = small_config(corpus, tmp_path / "run", max_steps=40, max_bad_steps=3)
+    run_dir, task, model, _, device = prepare_run(config)
+    original = task.train_loss
+    calls = {"n": 0}
+
+    def poisoned(model, epoch, window, state):
+        calls["n"] += 1
+        loss, state, tokens = original(model, epoch, window, state)
+        if calls["n"] == 3 or calls["n"] >= 6:  # one bad step, later a run of them
+            loss = loss * float("nan")
+        return loss, state, tokens
+
+    task.train_loss = poisoned
+    before = None
+    events = []
+    for event in fit(model, task, config, run_dir, device):
+        events.append(event)
+        if event["event"] == "eval":
+            before = (run_dir / "last.safetensors").read_bytes()
+    kinds = [e["event"] for e in events]
+    assert kinds[:3] == ["step", "step", "skip"]  # the third window is skipped...
+    assert kinds[3] == "step"  # ...and training goes on
+    assert events[-1]["event"] == "stop" and events[-1]["failed"]
+    assert "non-finite" in events[-1]["reason"]
+    assert (run_dir / "last.safetensors").read_bytes() == before
+    assert all(torch.isfinite(p).all() for p in model.parameters())
+
+
+def test_checkpoint_round_trip_gives_identical_parameters_and_generation(corpus, tmp_path):
+    model, _, run_dir = run(small_config(corpus, tmp_path / "run"))
+    loaded, vocab, config, _ = load_run(run_dir, "last")
+    for p, q in zip(model.state_dict().values(), loaded.state_dict().values()):
+        assert torch.equal(p, q)
+    a = generate(model.eval(), vocab, "the ", 40, temperature=0.9, seed=3)
+    b = generate(loaded, vocab, "the ", 40, temperature=0.9, seed=3)
+    assert a == b and a.startswith("the ")
+
+
+def test_corrupt_checkpoint_is_one_clear_error(tmp_path):
+    path = tmp_path / "last.safetensors"
+    path.write_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00garbage!")
+    with pytest.raises(CheckpointError, match="not a readable rnnkit checkpoint"):
+        load_checkpoint(path)
+
+
+def test_existing_run_is_not_overwritten_without_asking(corpus, tmp_path):
+    run(small_config(corpus, tmp_path / "run", max_steps=4))
+    with pytest.raises(ValueError, match="--resume.*--overwrite"):
+        prepare_run(small_config(corpus, tmp_path / "run"))
