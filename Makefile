@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test lint bench demo install clean
+.PHONY: test lint bench bench-quality demo install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,3 +36,7 @@ demo: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info
+
+# The 30-minute quality benchmark of the language model (figures in docs/benchmarks.md).
+bench-quality: $(STAMP)
+	$(BIN)/rnnkit train lm --config examples/quality.toml --overwrite

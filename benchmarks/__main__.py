@@ -2,12 +2,14 @@
 
 import sys
 
-from benchmarks import engine
+from benchmarks import engine, lm
 
 
 def main() -> None:
     quick = "--quick" in sys.argv
     print(engine.run(quick=quick), flush=True)
+    print(flush=True)
+    print(lm.run(quick=quick), flush=True)
 
 
 main()

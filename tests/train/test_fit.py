@@ -117,3 +117,29 @@ def test_existing_run_is_not_overwritten_without_asking(corpus, tmp_path):
     run(small_config(corpus, tmp_path / "run", max_steps=4))
     with pytest.raises(ValueError, match="--resume.*--overwrite"):
         prepare_run(small_config(corpus, tmp_path / "run"))
+
+
+def test_a_kill_during_a_save_leaves_the_previous_checkpoint(corpus, tmp_path, monkeypatch):
+    _, _, run_dir = run(small_config(corpus, tmp_path / "run", max_steps=4))
+    before = (run_dir / "last.safetensors").read_bytes()
+    import rnnkit.train.checkpoint as checkpoint
+
+    def killed(tensors, path, metadata=None):
+        with open(path, "wb") as handle:
+            handle.write(b"half a file")
+        raise KeyboardInterrupt  # the kill arrives mid-write
+
+    monkeypatch.setattr(checkpoint, "save_file", killed)
+    with pytest.raises(KeyboardInterrupt):
+        checkpoint.save_checkpoint(run_dir / "last.safetensors", {"x": torch.zeros(2)}, {})
+    assert (run_dir / "last.safetensors").read_bytes() == before
+    assert not [p for p in run_dir.iterdir() if p.name.startswith(".last")]  # no debris
+
+
+def test_every_step_logs_the_pre_clip_gradient_norm(corpus, tmp_path):
+    _, events, run_dir = run(small_config(corpus, tmp_path / "run", max_steps=6, clip_norm=1e-3))
+    import json
+
+    lines = [json.loads(x) for x in (run_dir / "steps.jsonl").read_text().splitlines()]
+    assert [x["step"] for x in lines] == list(range(1, 7))
+    assert all(x["grad_norm"] > 1e-3 for x in lines)  # measured before clipping

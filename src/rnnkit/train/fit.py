@@ -53,8 +53,8 @@ def fit(model, task, config: TrainConfig, run_dir: Path, device: torch.device):
     optimizer = make_optimizer(config.optimizer, model.parameters(), config.lr,
                                config.weight_decay, config.momentum)
     windows = task.windows_per_epoch()
-    planned = config.epochs * windows
-    total_steps = min(planned, config.max_steps) if config.max_steps else planned
+    total_steps = config.epochs * windows
+    total_steps = min(total_steps, config.max_steps) if config.max_steps else total_steps
     schedule = Schedule(config.schedule, config.lr, total_steps=total_steps,
                         warmup_steps=config.warmup_steps, step_every=config.step_every,
                         gamma=config.gamma, patience=config.plateau_patience)
@@ -63,73 +63,88 @@ def fit(model, task, config: TrainConfig, run_dir: Path, device: torch.device):
     if config.resume:
         progress, state = restore(run_dir / "last.safetensors", model, optimizer, schedule, device)
     started = time.monotonic()
-    model.train()
     stop_reason = None
-    while stop_reason is None and progress.epoch < config.epochs:
-        while progress.window < windows:
-            # one window: forward, loss, backward, clip, step
+    model.train()
+    with open(run_dir / "steps.jsonl", "a", encoding="utf-8") as step_log:  # loss, lr, |g| per step
+        for epoch, window in remaining_windows(progress, windows, config.epochs):
+            if window == 0:
+                state = None  # each pass over the data starts from the initial state
             lr = schedule.lr(progress.step)
             for group in optimizer.param_groups:
                 group["lr"] = lr
             tick = time.monotonic()
-            with autocast(device, config.precision):
-                loss, new_state, tokens = task.train_loss(model, progress.epoch, progress.window,
-                                                          state)
-            optimizer.zero_grad(set_to_none=True)
-            grad_norm = math.nan
-            if torch.isfinite(loss):
-                scaler.scale(loss).backward()
-                scaler.unscale_(optimizer)
-                grad_norm = clip_gradients(model.parameters(), config.clip_norm, config.clip_value)
-            progress.window += 1
-            if not (math.isfinite(float(loss)) and math.isfinite(grad_norm)):
+            loss, grad_norm, new_state, tokens = forward_backward(
+                model, task, optimizer, scaler, config, device, epoch, window, state)
+            progress.epoch, progress.window = epoch, window + 1
+            if not (math.isfinite(loss) and math.isfinite(grad_norm)):
                 progress.bad_steps += 1
                 state = None  # a state that saw the bad step is not trusted
-                optimizer.zero_grad(set_to_none=True)
-                yield {"event": "skip", "step": progress.step, "loss": float(loss),
+                yield {"event": "skip", "step": progress.step, "loss": loss,
                        "grad_norm": grad_norm, "in_a_row": progress.bad_steps}
                 if progress.bad_steps >= config.max_bad_steps:
-                    stop_reason = (f"{progress.bad_steps} non-finite steps in a row; stopped, "
-                                   f"the last good checkpoint is kept (try a lower --lr or "
-                                   f"--clip-norm)")
+                    stop_reason = (f"{progress.bad_steps} non-finite steps in a row; stopped, the "
+                                   f"last good checkpoint is kept (try a lower --lr or --clip-norm)")
                     break
                 continue
             scaler.step(optimizer)
             scaler.update()
-            progress.bad_steps = 0
             progress.step += 1
             progress.tokens += tokens
-            state = detach_state(new_state) if new_state is not None else None
-            seconds = time.monotonic() - tick
-            yield {"event": "step", "step": progress.step, "epoch": progress.epoch,
-                   "loss": float(loss), "lr": lr, "grad_norm": grad_norm,
-                   "tokens_per_s": tokens / max(seconds, 1e-9), "total_steps": total_steps}
-            # periodic work: evaluate and checkpoint
+            progress.bad_steps = 0
+            state = None if new_state is None else detach_state(new_state)
+            step_log.write(json.dumps({"step": progress.step, "loss": loss, "lr": lr,
+                                       "grad_norm": grad_norm}) + "\n")
+            yield {"event": "step", "step": progress.step, "epoch": epoch, "loss": loss, "lr": lr,
+                   "grad_norm": grad_norm, "total_steps": total_steps,
+                   "tokens_per_s": tokens / max(time.monotonic() - tick, 1e-9)}
             if progress.step % config.eval_every == 0 or progress.step == total_steps:
-                event = evaluate_and_save(model, task, config, run_dir, optimizer, schedule,
-                                          progress, state, started)
-                yield event
-                if config.patience and progress.evals_without_gain >= config.patience:
-                    stop_reason = f"early stop: no better validation loss in {config.patience} evaluations"
-            # budgets
-            if config.max_steps and progress.step >= config.max_steps:
-                stop_reason = stop_reason or f"reached --max-steps {config.max_steps}"
-            if config.max_minutes and time.monotonic() - started >= 60 * config.max_minutes:
-                stop_reason = stop_reason or f"reached --max-minutes {config.max_minutes:g}"
+                yield evaluate_and_save(model, task, config, run_dir, optimizer, schedule, progress,
+                                        state, started)
+            stop_reason = budget_spent(config, progress, started)
             if stop_reason:
                 break
-        else:
-            progress.epoch += 1
-            progress.window = 0
-            state = None  # a new pass starts from the initial state
-    if stop_reason is None:
-        stop_reason = f"finished {config.epochs} epochs"
     last_eval = progress.history[-1]["step"] if progress.history else -1
     if progress.bad_steps == 0 and progress.step > 0 and last_eval != progress.step:
         yield evaluate_and_save(model, task, config, run_dir, optimizer, schedule, progress, state,
                                 started)
-    yield {"event": "stop", "reason": stop_reason, "step": progress.step,
-           "best_loss": progress.best_loss, "failed": progress.bad_steps >= config.max_bad_steps}
+    yield {"event": "stop", "reason": stop_reason or f"finished {config.epochs} epochs",
+           "step": progress.step, "best_loss": progress.best_loss,
+           "failed": progress.bad_steps >= config.max_bad_steps}
+
+
+def remaining_windows(progress: Progress, windows: int, epochs: int):
+    """(epoch, window) pairs from where `progress` stands to the end of the last epoch."""
+    for epoch in range(progress.epoch, epochs):
+        for window in range(progress.window if epoch == progress.epoch else 0, windows):
+            yield epoch, window
+
+
+def forward_backward(model, task, optimizer, scaler, config, device, epoch, window, state):
+    """Loss of one window, its gradients, clipped. Returns (loss, pre-clip gradient norm, new
+    state, tokens); the norm is NaN when the loss is not finite (nothing was backpropagated)."""
+    with autocast(device, config.precision):
+        loss, new_state, tokens = task.train_loss(model, epoch, window, state)
+    optimizer.zero_grad(set_to_none=True)
+    value = float(loss.detach())
+    if not math.isfinite(value):
+        return value, math.nan, new_state, tokens
+    scaler.scale(loss).backward()
+    scaler.unscale_(optimizer)
+    grad_norm = clip_gradients(model.parameters(), config.clip_norm, config.clip_value)
+    if not math.isfinite(grad_norm):
+        optimizer.zero_grad(set_to_none=True)
+    return value, grad_norm, new_state, tokens
+
+
+def budget_spent(config: TrainConfig, progress: Progress, started: float) -> str | None:
+    """Why the run stops now (early stopping, --max-steps, --max-minutes), or None."""
+    if config.patience and progress.evals_without_gain >= config.patience:
+        return f"early stop: no better validation loss in {config.patience} evaluations"
+    if config.max_steps and progress.step >= config.max_steps:
+        return f"reached --max-steps {config.max_steps}"
+    if config.max_minutes and time.monotonic() - started >= 60 * config.max_minutes:
+        return f"reached --max-minutes {config.max_minutes:g}"
+    return None
 
 
 def autocast(device: torch.device, precision: str):
