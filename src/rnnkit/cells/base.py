@@ -136,6 +136,11 @@ class RecurrentCell(nn.Module):
     def step(self, gi_t: Tensor, state, noise: Tensor | None = None):
         raise NotImplementedError
 
+    def activations(self, gi_t: Tensor, state, noise: Tensor | None = None) -> dict:
+        """Every named quantity of one step (gates, candidate states), for the diagnosis;
+        `squashing` names the ones that saturate and how ("sigmoid", "tanh", "relu")."""
+        raise NotImplementedError
+
     # ----------------------------------------------------------------- projections
     def input_projection(self, x: Tensor) -> Tensor:
         """`W_ih x + b_ih`, or `LN(W_ih x) + b_ih`; any leading shape, last dim D -> G·H."""

@@ -33,10 +33,18 @@ class ElmanCell(RecurrentCell):
         self.f = torch.tanh if nonlinearity == "tanh" else torch.relu
         self.reset_parameters()
 
-    def step(self, gi_t: Tensor, state: Tensor, noise: Tensor | None = None):
-        """One step from the input projection gi_t = U x_t + b_ih (see `forward`)."""
+    @property
+    def squashing(self) -> dict:
+        return {"s": "tanh"} if self.nonlinearity == "tanh" else {"s": "relu"}
+
+    def activations(self, gi_t: Tensor, state: Tensor, noise: Tensor | None = None) -> dict:
+        """The step's named quantities before zoneout: s (s_t = f(a_t))."""
         s_prev = state
         s_in = s_prev if noise is None else s_prev * noise  # recurrent dropout
         a_t = gi_t + self.recurrent_projection(s_in)  # (B, H)
-        s_t = self.zone(self.f(a_t), s_prev, self.zoneout)
+        return {"s": self.f(a_t)}
+
+    def step(self, gi_t: Tensor, state: Tensor, noise: Tensor | None = None):
+        """One step from the input projection gi_t = U x_t + b_ih (see `forward`)."""
+        s_t = self.zone(self.activations(gi_t, state, noise)["s"], state, self.zoneout)
         return s_t, s_t

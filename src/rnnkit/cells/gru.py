@@ -29,8 +29,10 @@ class GRUCell(RecurrentCell):
         super().__init__(input_size, hidden_size, **options)
         self.reset_parameters()
 
-    def step(self, gi: Tensor, state: Tensor, noise: Tensor | None = None):
-        """One step from the input projection gi = W_ih x_t + b_ih (see `forward`)."""
+    squashing = {"r": "sigmoid", "z": "sigmoid", "n": "tanh"}
+
+    def activations(self, gi: Tensor, state: Tensor, noise: Tensor | None = None) -> dict:
+        """The step's named quantities before zoneout: r, z, n and h (h_t)."""
         h_prev = state
         h_in = h_prev if noise is None else h_prev * noise  # recurrent dropout
         gh = self.recurrent_projection(h_in)  # (B, 3H)
@@ -40,5 +42,9 @@ class GRUCell(RecurrentCell):
         z = torch.sigmoid(i_z + h_z)
         n = torch.tanh(i_n + r * h_n)
         h_t = (1 - z) * n + z * h_prev
-        h_t = self.zone(h_t, h_prev, self.zoneout)
+        return {"r": r, "z": z, "n": n, "h": h_t}
+
+    def step(self, gi: Tensor, state: Tensor, noise: Tensor | None = None):
+        """One step from the input projection gi = W_ih x_t + b_ih (see `forward`)."""
+        h_t = self.zone(self.activations(gi, state, noise)["h"], state, self.zoneout)
         return h_t, h_t

@@ -99,8 +99,10 @@ class LSTMCell(RecurrentCell):
             return "zoneout"
         return super().unfusable_reason()
 
-    def step(self, gi_t: Tensor, state: LSTMState, noise: Tensor | None = None):
-        """One step from the input projection gi_t = W_ih x_t + b_ih (see `forward`)."""
+    squashing = {"i": "sigmoid", "f": "sigmoid", "g": "tanh", "o": "sigmoid", "tanh_c": "tanh"}
+
+    def activations(self, gi_t: Tensor, state: LSTMState, noise: Tensor | None = None) -> dict:
+        """The step's named quantities before zoneout: i, f, g, o, c (c_t), tanh_c, h (h_t)."""
         h_prev, c_prev = state
         h_in = h_prev if noise is None else h_prev * noise  # recurrent dropout
         gates = gi_t + self.recurrent_projection(h_in)  # (B, 4H)
@@ -116,9 +118,15 @@ class LSTMCell(RecurrentCell):
         if self.peephole:
             a_o = a_o + w_co * c_t
         o = torch.sigmoid(a_o)
-        h_t = o * torch.tanh(self.ln_c(c_t) if self.layer_norm else c_t)
+        tanh_c = torch.tanh(self.ln_c(c_t) if self.layer_norm else c_t)
+        h_t = o * tanh_c
         if self.proj_size:
             h_t = F.linear(h_t, self.weight_hr)  # (B, R)
-        c_t = self.zone(c_t, c_prev, self.zoneout_c)
-        h_t = self.zone(h_t, h_prev, self.zoneout)
+        return {"i": i, "f": f, "g": g, "o": o, "c": c_t, "tanh_c": tanh_c, "h": h_t}
+
+    def step(self, gi_t: Tensor, state: LSTMState, noise: Tensor | None = None):
+        """One step from the input projection gi_t = W_ih x_t + b_ih (see `forward`)."""
+        a = self.activations(gi_t, state, noise)
+        c_t = self.zone(a["c"], state.c, self.zoneout_c)
+        h_t = self.zone(a["h"], state.h, self.zoneout)
         return h_t, LSTMState(h_t, c_t)

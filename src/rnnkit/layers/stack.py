@@ -87,17 +87,18 @@ class StackedRecurrent(nn.Module):
                 return reason
         return None
 
-    def choose_backend(self, recorder=None) -> str:
+    def choose_backend(self, recorder=None, override: str | None = None) -> str:
         """The backend this forward call uses; a clear error if a forced one cannot serve."""
-        if self.backend == "auto":
+        backend = self.backend if override is None else check_choice("backend", override, BACKENDS)
+        if backend == "auto":
             if recorder is not None:
                 return self._checked("bptt")
             if self.unfusable_reason() is None:
                 return "fused"
             return "bptt" if self._bptt_reason() is None else "loop"
-        if recorder is not None and self.backend != "bptt":
-            raise ValueError(f"recording state gradients needs backend 'bptt', not {self.backend!r}")
-        return self._checked(self.backend)
+        if recorder is not None and backend != "bptt":
+            raise ValueError(f"recording state gradients needs backend 'bptt', not {backend!r}")
+        return self._checked(backend)
 
     def _checked(self, backend: str) -> str:
         reasons = {"fused": self.unfusable_reason, "loop": lambda: None}
@@ -111,15 +112,16 @@ class StackedRecurrent(nn.Module):
         return next(filter(None, map(bptt_unsupported_reason, self.cells())), None)
 
     # ----------------------------------------------------------------- forward
-    def forward(self, x: Tensor, lengths=None, state=None, *, recorder=None):
+    def forward(self, x: Tensor, lengths=None, state=None, *, recorder=None, backend=None):
         """x (B, T, D) -> (outputs (B, T, K·R or R), final state (L·K, B, R) / LSTM (h, c)).
 
         `lengths` (B,) in any order; outputs past a sequence's end are zero; the final state is
         each sequence's state at its own last valid step. `recorder`: a `StateGradRecorder` to
-        fill with ‖∂L/∂s_t‖ during backward (uses the "bptt" backend).
+        fill with ‖∂L/∂s_t‖ during backward (uses the "bptt" backend). `backend` overrides the
+        layer's own choice for this call.
         """
         lengths = self._check_input(x, lengths)
-        backend = self.choose_backend(recorder)
+        backend = self.choose_backend(recorder, backend)
         cell_states = self._initial_states(x, state)
         if backend == "fused":
             return self._forward_fused(x, lengths, cell_states)

@@ -1,0 +1,89 @@
+"""Constructed cases with known answers."""
+
+import pytest
+import torch
+
+from rnnkit import GRU, LSTM, RNN
+from rnnkit.diagnostics import (
+    Thresholds,
+    diagnose,
+    gate_saturation,
+    gradient_flow,
+    jacobian_products,
+    judge,
+    recurrent_spectrum,
+)
+
+
+def linear_rnn(a: float, H: int = 3) -> RNN:
+    """relu Elman with W = a·I, U = 1, b = 0: on positive inputs the recurrence is linear."""
+    layer = RNN(1, H, nonlinearity="relu", init="identity")
+    cell = layer.cells()[0]
+    with torch.no_grad():
+        cell.weight_hh.mul_(a)
+        cell.weight_ih.fill_(1.0)
+    return layer
+
+
+def last_step_loss(outputs):
+    losses = torch.zeros(outputs.shape[:2])
+    losses[:, -1] = outputs[:, -1].sum(-1)
+    return losses
+
+
+@pytest.mark.parametrize("a, verdict", [(0.6, "vanishing"), (1.5, "exploding")])
+def test_linear_rnn_gradient_norms_are_exactly_powers_of_a(a, verdict, float64):
+    T = 30
+    layer = linear_rnn(a)
+    x = torch.ones(2, T, 1)
+    flow = gradient_flow(layer, x, last_step_loss)
+    norms = torch.tensor(flow["last_loss"]["layer0.forward"])
+    expected = norms[-1] * a ** torch.arange(T - 1, -1, -1, dtype=torch.float64)
+    torch.testing.assert_close(norms, expected, rtol=1e-10, atol=0)
+    products = jacobian_products(layer, x, steps=10)["layer0.forward"]
+    torch.testing.assert_close(torch.tensor(products), a ** torch.arange(1, 11.0), rtol=1e-10, atol=0)
+    assert judge(flow)["verdict"] == verdict
+    spectrum = recurrent_spectrum(layer)["layer0.forward"]["W"]
+    assert abs(spectrum["spectral_radius"] - a) < 1e-12
+
+
+def test_exploding_from_a_jump_in_training_gradient_norms():
+    flow = {"last_loss": {"layer0.forward": [1.0, 1.0]}}
+    assert judge(flow, grad_norms=[1.0, 1.2, 0.9, 1.1])["verdict"] == "healthy"
+    report = judge(flow, grad_norms=[1.0, 1.2, 0.9, 400.0])
+    assert report["verdict"] == "exploding" and "running average" in report["reasons"][0]
+    assert judge(flow, grad_norms=[1.0, float("nan")])["verdict"] == "exploding"
+    assert judge(flow, grad_norms=[1.0, 400.0], thresholds=Thresholds(jump_factor=1e3))["verdict"] \
+        == "healthy"
+
+
+def test_saturated_tanh_rnn_is_flagged():
+    torch.manual_seed(0)
+    layer = RNN(4, 16)
+    with torch.no_grad():
+        layer.cells()[0].weight_ih.mul_(40.0)
+    x = torch.randn(8, 20, 4)
+    saturation = gate_saturation(layer, x)["layer0.forward"]["s"]
+    assert saturation > 0.5
+    report = diagnose(layer, x, lambda out: out.pow(2).sum(-1), jacobian_steps=5)
+    assert report["saturated"] and report["verdict"] == "vanishing"
+    assert any("saturated" in reason for reason in report["reasons"])
+
+
+def test_healthy_lstm_is_not_flagged():
+    torch.manual_seed(1)
+    layer = LSTM(4, 16, forget_bias=3.0)
+    x = torch.randn(8, 20, 4)
+    report = diagnose(layer, x, lambda out: out.pow(2).sum(-1), jacobian_steps=5)
+    assert report["verdict"] == "healthy" and not report["saturated"]
+    assert set(report["flow"]["last_loss"]) == {"layer0.forward", "layer0.forward.c"}
+    assert set(report["saturation"]["layer0.forward"]) == {"i", "f", "g", "o", "tanh_c"}
+
+
+def test_diagnosis_of_deep_bidirectional_gru_has_every_layer_and_direction():
+    layer = GRU(3, 5, 2, bidirectional=True)
+    report = diagnose(layer, torch.randn(2, 6, 3), lambda out: out.sum(-1), jacobian_steps=3)
+    assert set(report["flow"]["all_losses"]) == {f"layer{i}.{d}" for i in (0, 1)
+                                                 for d in ("forward", "backward")}
+    assert len(report["jacobian_products"]["layer1.forward"]) == 3
+    assert set(report["spectrum"]["layer1.backward"]) == {"r", "z", "n"}
