@@ -6,7 +6,7 @@ import argparse
 import sys
 
 import rnnkit
-from rnnkit.cli import evaluate, generate, train
+from rnnkit.cli import diagnose, evaluate, generate, train
 from rnnkit.data.text import DataError
 from rnnkit.train.checkpoint import CheckpointError
 
@@ -22,6 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_parser(commands)
     generate.add_parser(commands)
     evaluate.add_parser(commands)
+    diagnose.add_parser(commands)
     return parser
 
 

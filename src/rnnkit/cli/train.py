@@ -51,6 +51,9 @@ def run_lm(args: argparse.Namespace) -> int:
             say.line(f"step {event['step']}: validation loss {event['valid_loss']:.4f}, "
                      f"perplexity {event['valid_perplexity']:.2f}"
                      + (" (best)" if event["improved"] else ""))
+        elif event["event"] == "diagnosis":
+            say.line(f"step {event['step']}: gradient diagnosis: {event['verdict']}"
+                     + (" (saturated units)" if event["saturated"] else ""))
         elif event["event"] == "skip":
             say.line(f"step {event['step']}: non-finite loss or gradient "
                      f"(loss {event['loss']}, grad norm {event['grad_norm']}); step skipped")

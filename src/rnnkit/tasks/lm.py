@@ -148,3 +148,14 @@ def check_corpus(ids_count: int, batch_size: int, bptt: int, name: str) -> None:
             f"the {name} text has {ids_count} tokens, fewer than one window of {bptt + 1} tokens "
             f"for each of {batch_size} rows; use a longer text or smaller --batch-size/--bptt"
         )
+
+
+def diagnosis_inputs(model: LanguageModel, tokens: Tensor, targets: Tensor):
+    """(layer, embedded inputs, per-step loss function) for `rnnkit.diagnostics.diagnose`."""
+    x = model.embedding(tokens).detach()  # (B, T, E)
+
+    def step_losses(outputs: Tensor) -> Tensor:  # (B, T)
+        logits = model.head(outputs)
+        return F.cross_entropy(logits.transpose(1, 2), targets, reduction="none")
+
+    return model.rnn, x, step_losses

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,7 +12,15 @@ from rnnkit.data.batching import StreamBatches, concatenate
 from rnnkit.data.shakespeare import DATASETS, load_shakespeare
 from rnnkit.data.text import DataError, load_documents
 from rnnkit.data.vocab import Vocabulary
-from rnnkit.tasks.lm import LanguageModel, check_corpus, evaluate_stream, token_loss
+from rnnkit.diagnostics import diagnose
+from rnnkit.tasks.lm import (
+    LanguageModel,
+    check_corpus,
+    diagnosis_inputs,
+    evaluate_stream,
+    metrics_from_loss,
+    token_loss,
+)
 from rnnkit.tasks.ngram import KneserNey
 from rnnkit.train.checkpoint import load_checkpoint, split_prefix, write_json
 from rnnkit.train.config import TrainConfig, from_dict, option, to_dict
@@ -123,6 +130,17 @@ class LMTask:
         windows = self.config.eval_windows if part == "validation" else 0
         return evaluate_stream(model, stream, self.vocab.level, windows, self.device)
 
+    def diagnose(self, model, grad_norms: list[float] | None = None) -> dict:
+        """The gradient diagnosis on the first validation window, in evaluation mode."""
+        stream = self.streams.get("validation", self.train)
+        x, y, _ = (t.to(self.device) for t in stream.window(0))
+        was_training = model.training
+        model.eval()
+        report = diagnose(*diagnosis_inputs(model, x, y), grad_norms=grad_norms)
+        model.zero_grad(set_to_none=True)
+        model.train(was_training)
+        return report
+
     def meta(self) -> dict:
         return {"name": "lm", "vocab": self.vocab.to_json()}
 
@@ -131,8 +149,6 @@ class LMTask:
         train_ids = [t for d in parts[0] for t in self.vocab.encode(d)]
         valid_ids = [t for d in parts[1] for t in self.vocab.encode(d)] if parts[1] else train_ids
         model = KneserNey(order, len(self.vocab)).fit(train_ids)
-        from rnnkit.tasks.lm import metrics_from_loss
-
         return {"order": order, **metrics_from_loss(model.cross_entropy(valid_ids), self.vocab.level)}
 
 
@@ -191,10 +207,6 @@ def load_run(run_dir: str | Path, which: str = "best", device: str = "cpu"):
     model = build_model(config, len(vocab))
     model.load_state_dict(split_prefix(tensors, "model"))
     return model.to(device).eval(), vocab, config, meta
-
-
-def timestamp() -> str:
-    return time.strftime("%Y-%m-%d %H:%M:%S")
 
 
 def read_metrics(run_dir: Path) -> list[dict]:

@@ -115,3 +115,5 @@ class TrainConfig:
     patience: int = option(0, "stop after this many evaluations without improvement (0: off)",
                            low=0)
     max_bad_steps: int = option(5, "stop after this many non-finite steps in a row", low=1)
+    diagnose_every: int = option(0, "steps between gradient diagnoses during training (0: off)",
+                                 low=0)

@@ -7,8 +7,8 @@ periodic evaluation, checkpoints (`best` and `last`), early stopping, budgets, a
 fit() is a generator of plain dicts (events); it prints nothing.
 
 A task has: `windows_per_epoch()`, `train_loss(model, epoch, window, state) -> (loss, state,
-tokens)`, `evaluate(model) -> metrics` (with "loss"), and `meta() -> dict` saved with each
-checkpoint.
+tokens)`, `evaluate(model) -> metrics` (with "loss"), `meta() -> dict` saved with each
+checkpoint, and `diagnose(model, grad_norms) -> report` (used when `diagnose_every` is set).
 """
 
 from __future__ import annotations
@@ -64,6 +64,7 @@ def fit(model, task, config: TrainConfig, run_dir: Path, device: torch.device):
         progress, state = restore(run_dir / "last.safetensors", model, optimizer, schedule, device)
     started = time.monotonic()
     stop_reason = None
+    grad_norms: list[float] = []  # pre-clip norms of this session's steps, for the diagnosis
     model.train()
     with open(run_dir / "steps.jsonl", "a", encoding="utf-8") as step_log:  # loss, lr, |g| per step
         for epoch, window in remaining_windows(progress, windows, config.epochs):
@@ -97,9 +98,12 @@ def fit(model, task, config: TrainConfig, run_dir: Path, device: torch.device):
             yield {"event": "step", "step": progress.step, "epoch": epoch, "loss": loss, "lr": lr,
                    "grad_norm": grad_norm, "total_steps": total_steps,
                    "tokens_per_s": tokens / max(time.monotonic() - tick, 1e-9)}
+            grad_norms.append(grad_norm)
             if progress.step % config.eval_every == 0 or progress.step == total_steps:
                 yield evaluate_and_save(model, task, config, run_dir, optimizer, schedule, progress,
                                         state, started)
+            if config.diagnose_every and progress.step % config.diagnose_every == 0:
+                yield diagnose_and_log(model, task, run_dir, progress.step, grad_norms)
             stop_reason = budget_spent(config, progress, started)
             if stop_reason:
                 break
@@ -176,6 +180,17 @@ def evaluate_and_save(model, task, config, run_dir: Path, optimizer, schedule, p
         save_checkpoint(run_dir / "best.safetensors", tensors, dict(meta))
     save_checkpoint(run_dir / "last.safetensors", tensors, meta)
     return {"event": "eval", "improved": improved, **record}
+
+
+def diagnose_and_log(model, task, run_dir: Path, step: int, grad_norms: list[float]) -> dict:
+    """The task's gradient diagnosis now; one line in diagnostics.jsonl."""
+    report = task.diagnose(model, grad_norms)
+    record = {"step": step, "verdict": report["verdict"], "saturated": report["saturated"],
+              "reasons": report["reasons"], "flow": report["flow"]["last_loss"],
+              "saturation": report["saturation"]}
+    with open(run_dir / "diagnostics.jsonl", "a", encoding="utf-8") as log:
+        log.write(json.dumps(record) + "\n")
+    return {"event": "diagnosis", **record}
 
 
 def checkpoint_contents(model, task, config, optimizer, schedule, progress, state):

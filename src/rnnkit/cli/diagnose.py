@@ -1,0 +1,59 @@
+"""`rnnkit diagnose RUN_DIR`: vanishing/exploding-gradient diagnosis of a trained model."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from rnnkit.cli.plots import plot_flow_heatmap, plot_gradient_flow, plot_saturation
+from rnnkit.tasks.lm_run import LMTask, choose_device, load_run, read_corpus, split_documents
+from rnnkit.train.checkpoint import write_json
+
+
+def add_parser(commands) -> None:
+    parser = commands.add_parser("diagnose", help="diagnose vanishing/exploding gradients",
+                                 description="Gradient flow through time, Jacobian products, "
+                                 "recurrent spectra and gate saturation of a trained model, on "
+                                 "its own validation data, with a verdict and advice.")
+    parser.add_argument("run", metavar="RUN_DIR", help="a run folder made by `rnnkit train`")
+    parser.add_argument("--checkpoint", choices=("best", "last"), default="best")
+    parser.add_argument("--out", help="folder for diagnosis.json and the PNGs (default: RUN_DIR)")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.set_defaults(run_command=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    device = choose_device("cpu")
+    model, vocab, config, _ = load_run(args.run, args.checkpoint, device)
+    parts = split_documents(read_corpus(config), config.valid_fraction, config.test_fraction)
+    task = LMTask(config, vocab, parts, device)
+    run_dir = Path(args.run)
+    steps = run_dir / "steps.jsonl"
+    grad_norms = ([json.loads(line)["grad_norm"] for line in steps.read_text().splitlines() if line]
+                  if steps.exists() else None)
+    report = task.diagnose(model, grad_norms)
+    out = Path(args.out) if args.out else run_dir
+    out.mkdir(parents=True, exist_ok=True)
+    write_json(out / "diagnosis.json", report)
+    plot_gradient_flow(report["flow"]["last_loss"], out / "gradient_flow.png")
+    plot_saturation(report["saturation"], out / "saturation.png")
+    history = run_dir / "diagnostics.jsonl"
+    if history.exists():
+        records = [json.loads(line) for line in history.read_text().splitlines() if line]
+        if records:
+            plot_flow_heatmap(records, "layer0.forward", out / "gradient_heatmap.png")
+    if args.format == "json":
+        print(json.dumps(report))
+        return 0
+    print(f"verdict: {report['verdict']}" + (" (saturated units)" if report["saturated"] else ""))
+    for reason in report["reasons"]:
+        print(f"  - {reason}")
+    if report["advice"]:
+        print("advice:")
+        for advice in report["advice"]:
+            print(f"  - {advice}")
+    for key, norms in report["flow"]["last_loss"].items():
+        print(f"{key}: ‖∂L_T/∂s_t‖ from {norms[-1]:.3g} at t=T to {norms[0]:.3g} at t=1")
+    print(f"wrote {out / 'diagnosis.json'}, gradient_flow.png, saturation.png")
+    return 0
