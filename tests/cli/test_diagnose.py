@@ -35,3 +35,15 @@ def test_diagnose_missing_or_corrupt_run_exits_2(tmp_path, capsys):
     assert main(["diagnose", str(broken)]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "not a readable rnnkit checkpoint" in err
+
+
+def test_train_a_benchmark_task_and_diagnose_it(tmp_path, capsys):
+    run_dir = tmp_path / "adding"
+    code = main(["train", "adding", "--seq-len", "12", "--hidden-size", "8", "--max-steps", "6",
+                 "--eval-every", "3", "--valid-size", "64", "--cell", "rnn", "--init", "identity",
+                 "--nonlinearity", "relu", "--out", str(run_dir), "--format", "json"])
+    summary = json.loads(capsys.readouterr().out)
+    assert code == 0 and summary["baseline"]["loss"] == 1 / 6 and summary["steps"] == 6
+    assert main(["diagnose", str(run_dir), "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert len(report["flow"]["last_loss"]["layer0.forward"]) == 12

@@ -7,8 +7,9 @@ import json
 from pathlib import Path
 
 from rnnkit.cli.plots import plot_flow_heatmap, plot_gradient_flow, plot_saturation
-from rnnkit.tasks.lm_run import LMTask, choose_device, load_run, read_corpus, split_documents
+from rnnkit.tasks.runs import reopen
 from rnnkit.train.checkpoint import write_json
+from rnnkit.train.run_folder import choose_device
 
 
 def add_parser(commands) -> None:
@@ -24,10 +25,7 @@ def add_parser(commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    device = choose_device("cpu")
-    model, vocab, config, _ = load_run(args.run, args.checkpoint, device)
-    parts = split_documents(read_corpus(config), config.valid_fraction, config.test_fraction)
-    task = LMTask(config, vocab, parts, device)
+    task, model = reopen(args.run, args.checkpoint, choose_device("cpu"))
     run_dir = Path(args.run)
     steps = run_dir / "steps.jsonl"
     grad_norms = ([json.loads(line)["grad_norm"] for line in steps.read_text().splitlines() if line]

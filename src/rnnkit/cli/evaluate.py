@@ -8,7 +8,8 @@ import json
 from rnnkit.data.batching import StreamBatches, concatenate
 from rnnkit.data.text import load_documents
 from rnnkit.tasks.lm import check_corpus, evaluate_stream
-from rnnkit.tasks.lm_run import choose_device, load_run
+from rnnkit.tasks.lm_run import load_run
+from rnnkit.train.run_folder import choose_device
 
 
 def add_parser(commands) -> None:

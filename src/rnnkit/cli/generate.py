@@ -6,7 +6,8 @@ import argparse
 import json
 
 from rnnkit.tasks.lm import generate
-from rnnkit.tasks.lm_run import choose_device, load_run
+from rnnkit.tasks.lm_run import load_run
+from rnnkit.train.run_folder import choose_device
 
 
 def add_parser(commands) -> None:

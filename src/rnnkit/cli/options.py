@@ -12,8 +12,10 @@ import dataclasses
 from rnnkit.train.config import _type_of
 
 
-def add_config_flags(parser: argparse.ArgumentParser, cls) -> None:
+def add_config_flags(parser: argparse.ArgumentParser, cls, skip: tuple = ()) -> None:
     for f in dataclasses.fields(cls):
+        if f.name in skip:
+            continue
         flag = "--" + f.name.replace("_", "-")
         meta = f.metadata
         help_text = f"{meta['help']} (default: {f.default})"

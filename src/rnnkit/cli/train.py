@@ -11,8 +11,10 @@ from rnnkit.cli.options import add_config_flags, given_flags
 from rnnkit.cli.plots import plot_curves
 from rnnkit.tasks.lm import generate
 from rnnkit.tasks.lm_run import LMConfig, prepare_run, read_metrics
+from rnnkit.tasks.synthetic import TASKS, SyntheticConfig, SyntheticTask
 from rnnkit.train.config import load_config
 from rnnkit.train.fit import fit
+from rnnkit.train.run_folder import open_run, start_run_folder
 
 
 def add_parser(commands) -> None:
@@ -26,6 +28,15 @@ def add_parser(commands) -> None:
                     help="json: one JSON object on stdout at the end")
     add_config_flags(lm, LMConfig)
     lm.set_defaults(run=run_lm)
+    for name in TASKS:
+        sub = tasks.add_parser(name, help=f"the {name} long-range benchmark",
+                               description=f"Train on the {name} benchmark and report the score "
+                               "beside its analytic baseline.")
+        sub.add_argument("--config", metavar="FILE.toml", help="read settings from a TOML file")
+        sub.add_argument("--format", choices=("text", "json"), default="text",
+                         help="json: one JSON object on stdout at the end")
+        add_config_flags(sub, SyntheticConfig, skip=("task",))
+        sub.set_defaults(run=run_synthetic)
 
 
 def run_lm(args: argparse.Namespace) -> int:
@@ -41,25 +52,7 @@ def run_lm(args: argparse.Namespace) -> int:
         baseline = task.ngram_baseline(parts, config.ngram_order)
         say.line(f"{config.ngram_order}-gram Kneser-Ney baseline: validation loss "
                  f"{baseline['loss']:.4f} nats/token")
-    train_points, smoothed, stop = [], None, {}
-    for event in fit(model, task, config, run_dir, device):
-        if event["event"] == "step":
-            smoothed = event["loss"] if smoothed is None else 0.95 * smoothed + 0.05 * event["loss"]
-            train_points.append((event["step"], smoothed))
-            say.progress(event, smoothed)
-        elif event["event"] == "eval":
-            say.line(f"step {event['step']}: validation loss {event['valid_loss']:.4f}, "
-                     f"perplexity {event['valid_perplexity']:.2f}"
-                     + (" (best)" if event["improved"] else ""))
-        elif event["event"] == "diagnosis":
-            say.line(f"step {event['step']}: gradient diagnosis: {event['verdict']}"
-                     + (" (saturated units)" if event["saturated"] else ""))
-        elif event["event"] == "skip":
-            say.line(f"step {event['step']}: non-finite loss or gradient "
-                     f"(loss {event['loss']}, grad norm {event['grad_norm']}); step skipped")
-        else:
-            stop = event
-    say.line(f"stopped: {stop['reason']}")
+    stop, train_points = follow(fit(model, task, config, run_dir, device), say)
     history = read_metrics(run_dir)
     plot_curves(history, train_points, run_dir / "curves.png")
     summary = {"run": str(run_dir), "stop_reason": stop["reason"], "steps": stop["step"],
@@ -74,6 +67,63 @@ def run_lm(args: argparse.Namespace) -> int:
         print(json.dumps(summary))
     else:
         print_summary(summary, config.level)
+    return 1 if stop.get("failed") else 0
+
+
+def follow(events, say) -> tuple[dict, list]:
+    """Report fit()'s events as they come; return the stop event and the smoothed losses."""
+    train_points, smoothed, stop = [], None, {}
+    for event in events:
+        if event["event"] == "step":
+            smoothed = event["loss"] if smoothed is None else 0.95 * smoothed + 0.05 * event["loss"]
+            train_points.append((event["step"], smoothed))
+            say.progress(event, smoothed)
+        elif event["event"] == "eval":
+            extra = f", accuracy {event['valid_accuracy']:.4f}" if "valid_accuracy" in event else ""
+            perplexity = (f", perplexity {event['valid_perplexity']:.2f}"
+                          if "valid_perplexity" in event else "")
+            say.line(f"step {event['step']}: validation loss {event['valid_loss']:.4f}"
+                     f"{perplexity}{extra}" + (" (best)" if event["improved"] else ""))
+        elif event["event"] == "diagnosis":
+            say.line(f"step {event['step']}: gradient diagnosis: {event['verdict']}"
+                     + (" (saturated units)" if event["saturated"] else ""))
+        elif event["event"] == "skip":
+            say.line(f"step {event['step']}: non-finite loss or gradient "
+                     f"(loss {event['loss']}, grad norm {event['grad_norm']}); step skipped")
+        else:
+            stop = event
+    say.line(f"stopped: {stop['reason']}")
+    return stop, train_points
+
+
+def run_synthetic(args: argparse.Namespace) -> int:
+    config = load_config(SyntheticConfig, args.config,
+                         {**given_flags(args, SyntheticConfig), "task": args.task})
+    run_dir, device = open_run(config)
+    task = SyntheticTask(config, device)
+    model = task.build_model().to(device)
+    start_run_folder(run_dir, config)
+    say = Reporter(args.format == "json")
+    say.line(f"rnnkit: {config.task} (T={config.seq_len}) with a {config.num_layers}x"
+             f"{config.hidden_size} {config.cell.upper()} (init {config.init}) on {device.type}")
+    stop, train_points = follow(fit(model, task, config, run_dir, device), say)
+    history = read_metrics(run_dir)
+    plot_curves(history, train_points, run_dir / "curves.png")
+    valid = {k[6:]: v for k, v in history[-1].items() if k.startswith("valid_")} if history else {}
+    summary = {"task": config.task, "seq_len": config.seq_len, "cell": config.cell,
+               "init": config.init, "steps": stop["step"], "stop_reason": stop["reason"],
+               "valid": valid, "baseline": task.baseline, "best_valid_loss": stop["best_loss"],
+               "run": str(run_dir)}
+    if args.format == "json":
+        print(json.dumps(summary))
+    else:
+        shape = f"digits by {config.digits_mode}" if config.task == "digits" else (
+            f"{config.task} T={config.seq_len}")
+        print(f"{shape}: validation loss {valid.get('loss', float('nan')):.4f}"
+              f" vs baseline {task.baseline['loss']:.4f}"
+              + (f"; accuracy {valid['accuracy']:.4f}" if "accuracy" in valid else "")
+              + (f" vs baseline {task.baseline['accuracy']:.4f}" if "accuracy" in task.baseline
+                 else ""))
     return 1 if stop.get("failed") else 0
 
 

@@ -6,8 +6,6 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-import torch
-
 from rnnkit.data.batching import StreamBatches, concatenate
 from rnnkit.data.shakespeare import DATASETS, load_shakespeare
 from rnnkit.data.text import DataError, load_documents
@@ -23,7 +21,8 @@ from rnnkit.tasks.lm import (
 )
 from rnnkit.tasks.ngram import KneserNey
 from rnnkit.train.checkpoint import load_checkpoint, split_prefix, write_json
-from rnnkit.train.config import TrainConfig, from_dict, option, to_dict
+from rnnkit.train.config import TrainConfig, from_dict, option
+from rnnkit.train.run_folder import open_run, start_run_folder
 
 
 @dataclass(frozen=True)
@@ -152,27 +151,9 @@ class LMTask:
         return {"order": order, **metrics_from_loss(model.cross_entropy(valid_ids), self.vocab.level)}
 
 
-def choose_device(name: str) -> torch.device:
-    if name == "cuda" and not torch.cuda.is_available():
-        raise ValueError("--device cuda: no GPU is visible to PyTorch here; use --device cpu or auto")
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
-
-
 def prepare_run(config: LMConfig):
     """Check the run folder, read and split the text, build vocabulary, task and model."""
-    run_dir = Path(config.out)
-    existing = (run_dir / "last.safetensors").exists()
-    if config.resume and not existing:
-        raise DataError(f"{run_dir}: nothing to resume (no last.safetensors)")
-    if existing and not (config.resume or config.overwrite):
-        raise DataError(f"{run_dir} already holds a run; pass --resume to continue it or "
-                        f"--overwrite to replace it")
-    device = choose_device(config.device)
-    if config.precision != "fp32" and device.type != "cuda":
-        raise ValueError(f"--precision {config.precision} needs a GPU; on CPU use fp32")
-    torch.manual_seed(config.seed)
+    run_dir, device = open_run(config)
     parts = split_documents(read_corpus(config), config.valid_fraction, config.test_fraction)
     if config.resume:
         _, meta = load_checkpoint(run_dir / "last.safetensors")
@@ -182,11 +163,7 @@ def prepare_run(config: LMConfig):
                                  config.vocab_size if config.level == "word" else None)
     task = LMTask(config, vocab, parts, device)
     model = build_model(config, len(vocab)).to(device)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    if config.overwrite and not config.resume:
-        for name in ("metrics.jsonl", "last.safetensors", "best.safetensors"):
-            (run_dir / name).unlink(missing_ok=True)
-    write_json(run_dir / "config.json", to_dict(config))
+    start_run_folder(run_dir, config)
     write_json(run_dir / "vocab.json", vocab.to_json())
     return run_dir, task, model, parts, device
 

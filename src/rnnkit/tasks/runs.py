@@ -1,0 +1,34 @@
+"""Reopen any saved run as (task, model): what `rnnkit diagnose` works on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rnnkit.data.text import DataError
+from rnnkit.tasks.lm_run import LMTask, load_run, read_corpus, split_documents
+from rnnkit.tasks.synthetic import TASKS, SyntheticConfig, SyntheticTask
+from rnnkit.train.checkpoint import load_checkpoint, split_prefix
+from rnnkit.train.config import from_dict
+
+
+def reopen(run_dir: str | Path, which: str = "best", device="cpu"):
+    """(task, model) of a run folder, the model loaded from its `which` checkpoint."""
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise DataError(f"{run_dir}: no such run folder")
+    path = run_dir / f"{which}.safetensors"
+    if not path.exists():
+        path = run_dir / "last.safetensors"
+    tensors, meta = load_checkpoint(path)
+    name = meta.get("task", {}).get("name")
+    if name == "lm":
+        model, vocab, config, _ = load_run(run_dir, which, device)
+        parts = split_documents(read_corpus(config), config.valid_fraction, config.test_fraction)
+        return LMTask(config, vocab, parts, device), model
+    if name in TASKS:
+        config = from_dict(SyntheticConfig, meta["config"])
+        task = SyntheticTask(config, device)
+        model = task.build_model()
+        model.load_state_dict(split_prefix(tensors, "model"))
+        return task, model.to(device).eval()
+    raise DataError(f"{path}: not an rnnkit checkpoint of a known task")

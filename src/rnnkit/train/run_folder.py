@@ -1,0 +1,47 @@
+"""The run folder: never replaced without asking; the device a run uses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from rnnkit.train.checkpoint import write_json
+from rnnkit.train.config import to_dict
+
+RUN_FILES = ("metrics.jsonl", "steps.jsonl", "diagnostics.jsonl", "last.safetensors",
+             "best.safetensors")
+
+
+def choose_device(name: str) -> torch.device:
+    """"auto" is a GPU when PyTorch sees one, else the CPU; "cuda" without a GPU is an error."""
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ValueError("--device cuda: no GPU is visible to PyTorch here; use --device cpu or auto")
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def open_run(config) -> tuple[Path, torch.device]:
+    """Check that the run folder may be used as asked, pick the device, seed everything."""
+    run_dir = Path(config.out)
+    existing = (run_dir / "last.safetensors").exists()
+    if config.resume and not existing:
+        raise ValueError(f"{run_dir}: nothing to resume (no last.safetensors)")
+    if existing and not (config.resume or config.overwrite):
+        raise ValueError(f"{run_dir} already holds a run; pass --resume to continue it or "
+                         f"--overwrite to replace it")
+    device = choose_device(config.device)
+    if config.precision != "fp32" and device.type != "cuda":
+        raise ValueError(f"--precision {config.precision} needs a GPU; on CPU use fp32")
+    torch.manual_seed(config.seed)
+    return run_dir, device
+
+
+def start_run_folder(run_dir: Path, config) -> None:
+    """Create the folder; on --overwrite remove the old run's files; save the resolved config."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    if config.overwrite and not config.resume:
+        for name in RUN_FILES:
+            (run_dir / name).unlink(missing_ok=True)
+    write_json(run_dir / "config.json", to_dict(config))
