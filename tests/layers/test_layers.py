@@ -218,3 +218,16 @@ def test_to_torch_refuses_what_torch_lacks():
         to_torch(GRU(3, 4, bidirectional=True, merge="sum"))
     with pytest.raises(TypeError, match="torch.nn.RNN, LSTM or GRU"):
         from_torch(torch.nn.Linear(2, 2))
+
+
+def test_auto_runs_a_single_cpu_step_on_the_cell_with_the_same_result(float64):
+    layer = LSTM(3, 4, 2)
+    x = torch.randn(2, 1, 3)
+    out_auto, state_auto = layer(x)
+    layer.backend = "fused"
+    out_fused, state_fused = layer(x)
+    torch.testing.assert_close(out_auto, out_fused)
+    torch.testing.assert_close(state_auto.c, state_fused.c)
+    from rnnkit.layers.stack import single_cpu_step
+
+    assert single_cpu_step(x) and not single_cpu_step(torch.randn(2, 2, 3))

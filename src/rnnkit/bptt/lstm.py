@@ -72,7 +72,6 @@ class LSTMBPTT(torch.autograd.Function):
             m_t = None if mask is None else mask[:, t]
             delta_h = delta_h + (d_out[:, t] if m_t is None else d_out[:, t] * m_t)
             norms_h.append(step_norm(delta_h))
-            norms_c.append(step_norm(delta_c))
             h_prev, c_prev = previous(Hs, h0, t), previous(C, c0, t)
             a_t = torch.addmm(input_part(x[:, t], weight_ih, bias_ih, bias_hh), h_prev, weight_hh.t())
             i, f, g, o = gates(a_t)  # recomputed
@@ -81,6 +80,7 @@ class LSTMBPTT(torch.autograd.Function):
             dc = delta_c if m_t is None else delta_c * m_t
             delta_o = dh * tanh_c
             dc = dc + dh * o * (1 - tanh_c * tanh_c)
+            norms_c.append(step_norm(dc if m_t is None else dc + delta_c * ~m_t))  # total ∂L/∂c_t
             delta_i = dc * g
             delta_g = dc * i
             delta_f = dc * c_prev

@@ -117,7 +117,6 @@ class LSTMVariantBPTT(torch.autograd.Function):
                 m_t = None if mask is None else mask[t]
                 delta_h = delta_h + (d_out[t] if m_t is None else d_out[t] * m_t)
                 norms_h.append(step_norm(delta_h))
-                norms_c.append(step_norm(delta_c))
                 dh = delta_h if m_t is None else delta_h * m_t
                 dc = delta_c if m_t is None else delta_c * m_t
                 keep_h, keep_c = _at(zone_h, t), _at(zone_c, t)
@@ -129,6 +128,7 @@ class LSTMVariantBPTT(torch.autograd.Function):
                     d_c_out = _layer_norm_backward(d_c_out, k.C_new[j], (H,), k.c_mean[j],
                                                    k.c_rstd[j], ln_c_w, ln_c_b, _INPUT_ONLY)[0]
                 dc_new = dc_new + d_c_out
+                norms_c.append(step_norm(dc_new if m_t is None else dc_new + delta_c * ~m_t))
                 da = torch.cat([dc_new, dc_new, dc_new, dh_new], dim=1).mul_(k.P[j])
                 dA[t] = da
                 if ln_hh is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from rnnkit.cli.options import add_run_arguments
 from rnnkit.data.batching import StreamBatches, concatenate
 from rnnkit.data.text import load_documents
 from rnnkit.tasks.lm import check_corpus, evaluate_stream
@@ -14,13 +15,9 @@ from rnnkit.train.run_folder import choose_device
 
 def add_parser(commands) -> None:
     parser = commands.add_parser("evaluate", help="evaluate a trained model on held-out data")
-    parser.add_argument("run", metavar="RUN_DIR", help="a run folder made by `rnnkit train`")
     parser.add_argument("--data", required=True, help="text file or folder to evaluate on")
     parser.add_argument("--encoding", default="utf-8", help="text encoding of --data")
-    parser.add_argument("--checkpoint", choices=("best", "last"), default="best")
-    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="cpu")
-    parser.add_argument("--format", choices=("text", "json"), default="text")
-    parser.set_defaults(run_command=run)
+    add_run_arguments(parser, run)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from rnnkit.cli.options import add_run_arguments
 from rnnkit.tasks.lm import generate
 from rnnkit.tasks.lm_run import load_run
 from rnnkit.train.run_folder import choose_device
@@ -12,7 +13,6 @@ from rnnkit.train.run_folder import choose_device
 
 def add_parser(commands) -> None:
     parser = commands.add_parser("generate", help="generate text from a trained language model")
-    parser.add_argument("run", metavar="RUN_DIR", help="a run folder made by `rnnkit train lm`")
     parser.add_argument("--prime", default="", help="text to start from (read once)")
     parser.add_argument("--length", type=int, default=500, help="tokens to generate")
     parser.add_argument("--temperature", type=float, default=1.0, help="softmax temperature")
@@ -20,10 +20,7 @@ def add_parser(commands) -> None:
     parser.add_argument("--top-p", type=float, default=1.0, help="nucleus sampling mass")
     parser.add_argument("--greedy", action="store_true", help="always take the likeliest token")
     parser.add_argument("--seed", type=int, default=None, help="random seed for sampling")
-    parser.add_argument("--checkpoint", choices=("best", "last"), default="best")
-    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="cpu")
-    parser.add_argument("--format", choices=("text", "json"), default="text")
-    parser.set_defaults(run_command=run)
+    add_run_arguments(parser, run)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 import rnnkit
@@ -38,6 +39,9 @@ def main(argv: list[str] | None = None) -> int:
     except (DataError, CheckpointError, ValueError, TypeError) as error:
         print(f"rnnkit: error: {error}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader went away (e.g. `| head`): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except KeyboardInterrupt:
         print("rnnkit: interrupted; the last checkpoint is intact", file=sys.stderr)
         return 130

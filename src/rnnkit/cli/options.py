@@ -33,3 +33,12 @@ def given_flags(args: argparse.Namespace, cls) -> dict:
     """The config fields the user gave as flags."""
     names = {f.name for f in dataclasses.fields(cls)}
     return {k: v for k, v in vars(args).items() if k in names}
+
+
+def add_run_arguments(parser: argparse.ArgumentParser, run_command) -> None:
+    """What every command on a saved run takes: RUN_DIR, --checkpoint, --device, --format."""
+    parser.add_argument("run", metavar="RUN_DIR", help="a run folder made by `rnnkit train`")
+    parser.add_argument("--checkpoint", choices=("best", "last"), default="best")
+    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="cpu")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.set_defaults(run_command=run_command)

@@ -5,7 +5,7 @@ Three backends, one set of parameters:
 - "loop":  the reference loop over each cell (every variant; autograd does the gradients);
 - "bptt":  the hand-derived backward pass of `rnnkit.bptt` (plain cells; records ∂L/∂s_t).
 "auto" picks "bptt" when a recorder is given, else the first of "fused", "bptt" (which is the
-fast path of the LSTM variants), "loop" that can serve.
+fast path of the LSTM variants), "loop" that can serve; a single step on the CPU runs "loop".
 """
 
 from __future__ import annotations
@@ -24,6 +24,13 @@ from rnnkit.layers.recurrent import Recurrent
 from rnnkit.layers.sequence import stack_states, unstack_states
 
 BACKENDS = ("auto", "fused", "loop", "bptt")
+
+
+def single_cpu_step(x: Tensor) -> bool:
+    """One time step on the CPU: there the cell itself is faster than PyTorch's oneDNN kernel,
+    which costs about a millisecond of setup per call (it matters for generation, one token at
+    a time)."""
+    return x.shape[1] == 1 and x.device.type == "cpu"
 
 
 class StackedRecurrent(nn.Module):
@@ -121,7 +128,10 @@ class StackedRecurrent(nn.Module):
         layer's own choice for this call.
         """
         lengths = self._check_input(x, lengths)
-        backend = self.choose_backend(recorder, backend)
+        chosen = self.choose_backend(recorder, backend)
+        if chosen == "fused" and (backend or self.backend) == "auto" and single_cpu_step(x):
+            chosen = "loop"
+        backend = chosen
         cell_states = self._initial_states(x, state)
         if backend == "fused":
             return self._forward_fused(x, lengths, cell_states)

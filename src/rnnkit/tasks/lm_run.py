@@ -22,7 +22,7 @@ from rnnkit.tasks.lm import (
 from rnnkit.tasks.ngram import KneserNey
 from rnnkit.train.checkpoint import load_checkpoint, split_prefix, write_json
 from rnnkit.train.config import TrainConfig, from_dict, option
-from rnnkit.train.run_folder import open_run, start_run_folder
+from rnnkit.train.run_folder import open_checkpoint, open_run, start_run_folder
 
 
 @dataclass(frozen=True)
@@ -170,14 +170,8 @@ def prepare_run(config: LMConfig):
 
 def load_run(run_dir: str | Path, which: str = "best", device: str = "cpu"):
     """(model, vocab, config, meta) of a saved run, on `device` (any device it was trained on)."""
-    run_dir = Path(run_dir)
-    if not run_dir.is_dir():
-        raise DataError(f"{run_dir}: no such run folder")
-    path = run_dir / f"{which}.safetensors"
-    if not path.exists():
-        path = run_dir / "last.safetensors"
-    tensors, meta = load_checkpoint(path)
-    if meta.get("format") != "rnnkit-checkpoint" or meta.get("task", {}).get("name") != "lm":
+    path, tensors, meta = open_checkpoint(run_dir, which)
+    if meta.get("task", {}).get("name") != "lm":
         raise DataError(f"{path}: not an rnnkit language-model checkpoint")
     config = from_dict(LMConfig, meta["config"])
     vocab = Vocabulary.from_json(meta["task"]["vocab"])

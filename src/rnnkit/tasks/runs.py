@@ -7,19 +7,14 @@ from pathlib import Path
 from rnnkit.data.text import DataError
 from rnnkit.tasks.lm_run import LMTask, load_run, read_corpus, split_documents
 from rnnkit.tasks.synthetic import TASKS, SyntheticConfig, SyntheticTask
-from rnnkit.train.checkpoint import load_checkpoint, split_prefix
+from rnnkit.train.checkpoint import split_prefix
 from rnnkit.train.config import from_dict
+from rnnkit.train.run_folder import open_checkpoint
 
 
 def reopen(run_dir: str | Path, which: str = "best", device="cpu"):
     """(task, model) of a run folder, the model loaded from its `which` checkpoint."""
-    run_dir = Path(run_dir)
-    if not run_dir.is_dir():
-        raise DataError(f"{run_dir}: no such run folder")
-    path = run_dir / f"{which}.safetensors"
-    if not path.exists():
-        path = run_dir / "last.safetensors"
-    tensors, meta = load_checkpoint(path)
+    path, tensors, meta = open_checkpoint(run_dir, which)
     name = meta.get("task", {}).get("name")
     if name == "lm":
         model, vocab, config, _ = load_run(run_dir, which, device)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import torch
 
-from rnnkit.train.checkpoint import write_json
+from rnnkit.train.checkpoint import load_checkpoint, write_json
 from rnnkit.train.config import to_dict
 
 RUN_FILES = ("metrics.jsonl", "steps.jsonl", "diagnostics.jsonl", "last.safetensors",
@@ -45,3 +45,17 @@ def start_run_folder(run_dir: Path, config) -> None:
         for name in RUN_FILES:
             (run_dir / name).unlink(missing_ok=True)
     write_json(run_dir / "config.json", to_dict(config))
+
+
+def open_checkpoint(run_dir: str | Path, which: str = "best"):
+    """(path, tensors, meta) of a run's `which` checkpoint ("best", falling back to "last")."""
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise ValueError(f"{run_dir}: no such run folder")
+    path = run_dir / f"{which}.safetensors"
+    if not path.exists():
+        path = run_dir / "last.safetensors"
+    tensors, meta = load_checkpoint(path)
+    if meta.get("format") != "rnnkit-checkpoint":
+        raise ValueError(f"{path}: not an rnnkit checkpoint")
+    return path, tensors, meta
