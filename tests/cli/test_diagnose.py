@@ -24,6 +24,11 @@ def test_diagnose_a_tiny_trained_run(tmp_path, capsys):
         assert (run_dir / png).read_bytes()[:4] == b"\x89PNG"
     assert main(["diagnose", str(run_dir)]) == 0
     assert capsys.readouterr().out.startswith("verdict: ")
+    # thresholds are flags: nothing can vanish by a factor of 1e300
+    assert main(["diagnose", str(run_dir), "--vanishing-factor", "1e300", "--exploding-factor",
+                 "1e300", "--jump-factor", "1e300", "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["verdict"] == "healthy" and report["thresholds"]["vanishing_factor"] == 1e300
 
 
 def test_diagnose_missing_or_corrupt_run_exits_2(tmp_path, capsys):

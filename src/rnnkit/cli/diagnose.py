@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from rnnkit.cli.plots import plot_flow_heatmap, plot_gradient_flow, plot_saturation
+from rnnkit.diagnostics import Thresholds
 from rnnkit.tasks.runs import reopen
 from rnnkit.train.checkpoint import write_json
 from rnnkit.train.run_folder import choose_device
@@ -21,6 +22,15 @@ def add_parser(commands) -> None:
     parser.add_argument("--checkpoint", choices=("best", "last"), default="best")
     parser.add_argument("--out", help="folder for diagnosis.json and the PNGs (default: RUN_DIR)")
     parser.add_argument("--format", choices=("text", "json"), default="text")
+    defaults = Thresholds()
+    for name, help_text in (
+        ("vanishing_factor", "vanishing: the last loss's gradient falls by more than this"),
+        ("exploding_factor", "exploding: it grows by more than this going back"),
+        ("jump_factor", "exploding: a pre-clip norm this many times its running average"),
+        ("saturation_fraction", "saturated: more than this fraction of a gate's units"),
+    ):
+        parser.add_argument("--" + name.replace("_", "-"), type=float, default=getattr(defaults, name),
+                            help=f"{help_text} (default: {getattr(defaults, name):g})")
     parser.set_defaults(run_command=run)
 
 
@@ -30,7 +40,9 @@ def run(args: argparse.Namespace) -> int:
     steps = run_dir / "steps.jsonl"
     grad_norms = ([json.loads(line)["grad_norm"] for line in steps.read_text().splitlines() if line]
                   if steps.exists() else None)
-    report = task.diagnose(model, grad_norms)
+    thresholds = Thresholds(args.vanishing_factor, args.exploding_factor, args.jump_factor,
+                            args.saturation_fraction)
+    report = task.diagnose(model, grad_norms, thresholds)
     out = Path(args.out) if args.out else run_dir
     out.mkdir(parents=True, exist_ok=True)
     write_json(out / "diagnosis.json", report)

@@ -10,7 +10,7 @@ from rnnkit.data.batching import StreamBatches, concatenate
 from rnnkit.data.shakespeare import DATASETS, load_shakespeare
 from rnnkit.data.text import DataError, load_documents
 from rnnkit.data.vocab import Vocabulary
-from rnnkit.diagnostics import diagnose
+from rnnkit.diagnostics import Thresholds, diagnose
 from rnnkit.tasks.lm import (
     LanguageModel,
     check_corpus,
@@ -129,13 +129,15 @@ class LMTask:
         windows = self.config.eval_windows if part == "validation" else 0
         return evaluate_stream(model, stream, self.vocab.level, windows, self.device)
 
-    def diagnose(self, model, grad_norms: list[float] | None = None) -> dict:
+    def diagnose(self, model, grad_norms: list[float] | None = None,
+                 thresholds: Thresholds | None = None) -> dict:
         """The gradient diagnosis on the first validation window, in evaluation mode."""
         stream = self.streams.get("validation", self.train)
         x, y, _ = (t.to(self.device) for t in stream.window(0))
         was_training = model.training
         model.eval()
-        report = diagnose(*diagnosis_inputs(model, x, y), grad_norms=grad_norms)
+        report = diagnose(*diagnosis_inputs(model, x, y), grad_norms=grad_norms,
+                          thresholds=thresholds or Thresholds())
         model.zero_grad(set_to_none=True)
         model.train(was_training)
         return report

@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from rnnkit.data import synthetic
-from rnnkit.diagnostics import diagnose
+from rnnkit.diagnostics import Thresholds, diagnose
 from rnnkit.layers import make_layer
 from rnnkit.train.config import TrainConfig, option
 
@@ -149,7 +149,8 @@ class SyntheticTask:
         model.train(was_training)
         return metrics
 
-    def diagnose(self, model, grad_norms: list[float] | None = None) -> dict:
+    def diagnose(self, model, grad_norms: list[float] | None = None,
+                 thresholds: Thresholds | None = None) -> dict:
         was_training = model.training
         model.eval()
         x, y = (t[:32].to(self.device) for t in self.valid)
@@ -164,7 +165,8 @@ class SyntheticTask:
             losses[:, -1] = per
             return losses
 
-        report = diagnose(model.rnn, model.features(x), step_losses, grad_norms=grad_norms)
+        report = diagnose(model.rnn, model.features(x), step_losses, grad_norms=grad_norms,
+                          thresholds=thresholds or Thresholds())
         model.zero_grad(set_to_none=True)
         model.train(was_training)
         return report
