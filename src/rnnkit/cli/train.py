@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 
 from rnnkit.cli.options import add_config_flags, given_flags
 from rnnkit.cli.plots import plot_curves
@@ -42,7 +41,7 @@ def add_parser(commands) -> None:
 def run_lm(args: argparse.Namespace) -> int:
     config = load_config(LMConfig, args.config, given_flags(args, LMConfig))
     run_dir, task, model, parts, device = prepare_run(config)
-    say = Reporter(args.format == "json")
+    say = Reporter()
     say.line(f"rnnkit: training a {config.num_layers}x{config.hidden_size} {config.cell.upper()} "
              f"{config.level}-level language model on {device.type}; "
              f"{task.train.tokens_per_pass:,} training tokens, vocabulary {len(task.vocab)}, "
@@ -103,7 +102,7 @@ def run_synthetic(args: argparse.Namespace) -> int:
     task = SyntheticTask(config, device)
     model = task.build_model().to(device)
     start_run_folder(run_dir, config)
-    say = Reporter(args.format == "json")
+    say = Reporter()
     say.line(f"rnnkit: {config.task} (T={config.seq_len}) with a {config.num_layers}x"
              f"{config.hidden_size} {config.cell.upper()} (init {config.init}) on {device.type}")
     stop, train_points = follow(fit(model, task, config, run_dir, device), say)
@@ -149,9 +148,8 @@ def print_summary(summary: dict, level: str) -> None:
 class Reporter:
     """Progress on stderr: a live line on a terminal, a line every 50 steps otherwise."""
 
-    def __init__(self, quiet_stdout: bool) -> None:
+    def __init__(self) -> None:
         self.tty = sys.stderr.isatty()
-        self.started = time.monotonic()
 
     def line(self, text: str) -> None:
         if self.tty:
