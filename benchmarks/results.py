@@ -15,6 +15,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from rnnkit.train.run_folder import read_log
+
 MODELS = {
     "tanh-RNN": ["--cell", "rnn"],
     "IRNN": ["--cell", "rnn", "--nonlinearity", "relu", "--init", "identity"],
@@ -36,10 +38,9 @@ def train(task: str, T: int, flags: list[str], steps: int, run: Path, extra=()) 
     if result.returncode not in (0, 1):
         raise RuntimeError(result.stderr)
     summary = json.loads(result.stdout)
-    log = run / "metrics.jsonl"
-    metrics = [json.loads(x) for x in log.read_text().splitlines() if x] if log.exists() else []
+    metrics = read_log(run, "metrics.jsonl")
     summary["best_loss"] = min(m["valid_loss"] for m in metrics) if metrics else float("nan")
-    norms = [json.loads(x)["grad_norm"] for x in (run / "steps.jsonl").read_text().splitlines() if x]
+    norms = [record["grad_norm"] for record in read_log(run, "steps.jsonl")]
     summary["max_grad_norm"] = max(norms) if norms else float("nan")
     summary["finite_steps"] = len(norms)
     return summary

@@ -10,7 +10,7 @@ from rnnkit.cli.plots import plot_flow_heatmap, plot_gradient_flow, plot_saturat
 from rnnkit.diagnostics import Thresholds
 from rnnkit.tasks.runs import reopen
 from rnnkit.train.checkpoint import write_json
-from rnnkit.train.run_folder import choose_device
+from rnnkit.train.run_folder import choose_device, read_log
 
 
 def add_parser(commands) -> None:
@@ -37,9 +37,7 @@ def add_parser(commands) -> None:
 def run(args: argparse.Namespace) -> int:
     task, model = reopen(args.run, args.checkpoint, choose_device("cpu"))
     run_dir = Path(args.run)
-    steps = run_dir / "steps.jsonl"
-    grad_norms = ([json.loads(line)["grad_norm"] for line in steps.read_text().splitlines() if line]
-                  if steps.exists() else None)
+    grad_norms = [record["grad_norm"] for record in read_log(run_dir, "steps.jsonl")] or None
     thresholds = Thresholds(args.vanishing_factor, args.exploding_factor, args.jump_factor,
                             args.saturation_fraction)
     report = task.diagnose(model, grad_norms, thresholds)
@@ -48,11 +46,9 @@ def run(args: argparse.Namespace) -> int:
     write_json(out / "diagnosis.json", report)
     plot_gradient_flow(report["flow"]["last_loss"], out / "gradient_flow.png")
     plot_saturation(report["saturation"], out / "saturation.png")
-    history = run_dir / "diagnostics.jsonl"
-    if history.exists():
-        records = [json.loads(line) for line in history.read_text().splitlines() if line]
-        if records:
-            plot_flow_heatmap(records, "layer0.forward", out / "gradient_heatmap.png")
+    records = read_log(run_dir, "diagnostics.jsonl")
+    if records:
+        plot_flow_heatmap(records, "layer0.forward", out / "gradient_heatmap.png")
     if args.format == "json":
         print(json.dumps(report))
         return 0

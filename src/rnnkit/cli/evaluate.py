@@ -6,10 +6,10 @@ import argparse
 import json
 
 from rnnkit.cli.options import add_run_arguments
-from rnnkit.data.batching import StreamBatches, concatenate
+from rnnkit.data.batching import concatenate
 from rnnkit.data.text import load_documents
-from rnnkit.tasks.lm import check_corpus, evaluate_stream
-from rnnkit.tasks.lm_run import load_run
+from rnnkit.tasks.lm import evaluate_stream
+from rnnkit.tasks.lm_run import held_out_stream, load_run
 from rnnkit.train.run_folder import choose_device
 
 
@@ -25,10 +25,8 @@ def run(args: argparse.Namespace) -> int:
     model, vocab, config, _ = load_run(args.run, args.checkpoint, device)
     documents = load_documents(args.data, args.encoding)
     ids, starts = concatenate([vocab.encode(d) for d in documents])
-    rows = max(1, min(config.batch_size, ids.shape[0] // (config.bptt + 1)))
-    check_corpus(ids.shape[0], rows, config.bptt, "evaluation")
-    metrics = evaluate_stream(model, StreamBatches(ids, starts, rows, config.bptt), vocab.level,
-                              device=device)
+    metrics = evaluate_stream(model, held_out_stream(ids, starts, config, "evaluation"),
+                              vocab.level, device=device)
     unknown = sum(1 for i in ids.tolist() if i == 0)
     result = {"tokens": int(ids.shape[0]), "unknown_tokens": unknown, **metrics}
     if args.format == "json":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 
 from rnnkit.cli.options import add_config_flags, given_flags
@@ -159,8 +160,6 @@ class Reporter:
     def progress(self, event: dict, smoothed: float) -> None:
         if not self.tty and event["step"] % 50:
             return
-        import math
-
         total = event["total_steps"]
         done = event["step"] / max(total, 1)
         bar = "#" * int(20 * done) + "-" * (20 - int(20 * done))

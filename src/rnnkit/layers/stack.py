@@ -94,14 +94,16 @@ class StackedRecurrent(nn.Module):
                 return reason
         return None
 
-    def choose_backend(self, recorder=None, override: str | None = None) -> str:
-        """The backend this forward call uses; a clear error if a forced one cannot serve."""
+    def choose_backend(self, recorder=None, override: str | None = None,
+                       x: Tensor | None = None) -> str:
+        """The backend this forward call (on input `x`, if given) uses; a clear error if a
+        forced one cannot serve."""
         backend = self.backend if override is None else check_choice("backend", override, BACKENDS)
         if backend == "auto":
             if recorder is not None:
                 return self._checked("bptt")
             if self.unfusable_reason() is None:
-                return "fused"
+                return "loop" if x is not None and single_cpu_step(x) else "fused"
             return "bptt" if self._bptt_reason() is None else "loop"
         if recorder is not None and backend != "bptt":
             raise ValueError(f"recording state gradients needs backend 'bptt', not {backend!r}")
@@ -128,10 +130,7 @@ class StackedRecurrent(nn.Module):
         layer's own choice for this call.
         """
         lengths = self._check_input(x, lengths)
-        chosen = self.choose_backend(recorder, backend)
-        if chosen == "fused" and (backend or self.backend) == "auto" and single_cpu_step(x):
-            chosen = "loop"
-        backend = chosen
+        backend = self.choose_backend(recorder, backend, x)
         cell_states = self._initial_states(x, state)
         if backend == "fused":
             return self._forward_fused(x, lengths, cell_states)

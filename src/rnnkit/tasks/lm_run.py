@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from rnnkit.tasks.lm import (
 from rnnkit.tasks.ngram import KneserNey
 from rnnkit.train.checkpoint import load_checkpoint, split_prefix, write_json
 from rnnkit.train.config import TrainConfig, from_dict, option
-from rnnkit.train.run_folder import open_checkpoint, open_run, start_run_folder
+from rnnkit.train.run_folder import open_checkpoint, open_run, read_log, start_run_folder
 
 
 @dataclass(frozen=True)
@@ -107,11 +106,11 @@ class LMTask:
             if not docs:
                 continue
             ids, starts = concatenate([vocab.encode(d) for d in docs])
-            rows = config.batch_size
-            if name != "training":  # fewer rows for a short held-out part, never fewer than 1
-                rows = max(1, min(rows, ids.shape[0] // (config.bptt + 1)))
-            check_corpus(ids.shape[0], rows, config.bptt, name)
-            self.streams[name] = StreamBatches(ids, starts, rows, config.bptt)
+            if name == "training":
+                check_corpus(ids.shape[0], config.batch_size, config.bptt, name)
+                self.streams[name] = StreamBatches(ids, starts, config.batch_size, config.bptt)
+            else:
+                self.streams[name] = held_out_stream(ids, starts, config, name)
         if "training" not in self.streams:
             raise DataError("no training text left after the validation/test split")
         self.train = self.streams["training"]
@@ -172,7 +171,11 @@ def prepare_run(config: LMConfig):
 
 def load_run(run_dir: str | Path, which: str = "best", device: str = "cpu"):
     """(model, vocab, config, meta) of a saved run, on `device` (any device it was trained on)."""
-    path, tensors, meta = open_checkpoint(run_dir, which)
+    return model_from_checkpoint(*open_checkpoint(run_dir, which), device)
+
+
+def model_from_checkpoint(path: Path, tensors: dict, meta: dict, device="cpu"):
+    """(model, vocab, config, meta) from a read language-model checkpoint."""
     if meta.get("task", {}).get("name") != "lm":
         raise DataError(f"{path}: not an rnnkit language-model checkpoint")
     config = from_dict(LMConfig, meta["config"])
@@ -183,7 +186,12 @@ def load_run(run_dir: str | Path, which: str = "best", device: str = "cpu"):
 
 
 def read_metrics(run_dir: Path) -> list[dict]:
-    path = Path(run_dir) / "metrics.jsonl"
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    """The run's evaluations, one dict each (metrics.jsonl)."""
+    return read_log(run_dir, "metrics.jsonl")
+
+
+def held_out_stream(ids, starts, config: LMConfig, name: str) -> StreamBatches:
+    """Batches of a held-out text: as many rows as fill a window each, at most batch_size."""
+    rows = max(1, min(config.batch_size, ids.shape[0] // (config.bptt + 1)))
+    check_corpus(ids.shape[0], rows, config.bptt, name)
+    return StreamBatches(ids, starts, rows, config.bptt)

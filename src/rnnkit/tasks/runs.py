@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from rnnkit.data.text import DataError
-from rnnkit.tasks.lm_run import LMTask, load_run, read_corpus, split_documents
+from rnnkit.tasks.lm_run import LMTask, model_from_checkpoint, read_corpus, split_documents
 from rnnkit.tasks.synthetic import TASKS, SyntheticConfig, SyntheticTask
 from rnnkit.train.checkpoint import split_prefix
 from rnnkit.train.config import from_dict
@@ -17,7 +17,7 @@ def reopen(run_dir: str | Path, which: str = "best", device="cpu"):
     path, tensors, meta = open_checkpoint(run_dir, which)
     name = meta.get("task", {}).get("name")
     if name == "lm":
-        model, vocab, config, _ = load_run(run_dir, which, device)
+        model, vocab, config, _ = model_from_checkpoint(path, tensors, meta, device)
         parts = split_documents(read_corpus(config), config.valid_fraction, config.test_fraction)
         return LMTask(config, vocab, parts, device), model
     if name in TASKS:

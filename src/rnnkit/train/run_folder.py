@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import torch
@@ -45,6 +46,14 @@ def start_run_folder(run_dir: Path, config) -> None:
         for name in RUN_FILES:
             (run_dir / name).unlink(missing_ok=True)
     write_json(run_dir / "config.json", to_dict(config))
+
+
+def read_log(run_dir: str | Path, name: str) -> list[dict]:
+    """The records of one of the run's JSON-lines logs (metrics, steps, diagnostics); [] if none."""
+    path = Path(run_dir) / name
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
 
 
 def open_checkpoint(run_dir: str | Path, which: str = "best"):
