@@ -7,7 +7,7 @@ import os
 import sys
 
 import rnnkit
-from rnnkit.cli import diagnose, evaluate, generate, train
+from rnnkit.cli import diagnose, evaluate, generate, predict, train
 from rnnkit.data.text import DataError
 from rnnkit.train.checkpoint import CheckpointError
 
@@ -23,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_parser(commands)
     generate.add_parser(commands)
     evaluate.add_parser(commands)
+    predict.add_parser(commands)
     diagnose.add_parser(commands)
     return parser
 

@@ -7,6 +7,7 @@ import json
 import math
 import sys
 
+from rnnkit.cli import sequences
 from rnnkit.cli.options import add_config_flags, given_flags
 from rnnkit.cli.plots import plot_curves
 from rnnkit.tasks.lm import generate
@@ -37,6 +38,7 @@ def add_parser(commands) -> None:
                          help="json: one JSON object on stdout at the end")
         add_config_flags(sub, SyntheticConfig, skip=("task",))
         sub.set_defaults(run=run_synthetic)
+    sequences.add_parsers(tasks)
 
 
 def run_lm(args: argparse.Namespace) -> int:
@@ -79,7 +81,8 @@ def follow(events, say) -> tuple[dict, list]:
             train_points.append((event["step"], smoothed))
             say.progress(event, smoothed)
         elif event["event"] == "eval":
-            extra = f", accuracy {event['valid_accuracy']:.4f}" if "valid_accuracy" in event else ""
+            extra = "".join(f", {name.replace('_', '-')} {event['valid_' + name]:.4f}"
+                            for name in ("accuracy", "macro_f1", "f1") if "valid_" + name in event)
             perplexity = (f", perplexity {event['valid_perplexity']:.2f}"
                           if "valid_perplexity" in event else "")
             say.line(f"step {event['step']}: validation loss {event['valid_loss']:.4f}"
