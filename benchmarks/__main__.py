@@ -2,7 +2,7 @@
 
 import sys
 
-from benchmarks import engine, lm
+from benchmarks import buckets, engine, lm
 
 
 def main() -> None:
@@ -10,6 +10,8 @@ def main() -> None:
     print(engine.run(quick=quick), flush=True)
     print(flush=True)
     print(lm.run(quick=quick), flush=True)
+    print(flush=True)
+    print(buckets.run(quick=quick), flush=True)
 
 
 main()

@@ -44,6 +44,6 @@ def pad(sequences: list[Tensor], value=0) -> tuple[Tensor, Tensor]:
 
 
 def padding_share(batches: list[list[int]], lengths: list[int]) -> float:
-    """Fraction of the padded positions that are padding."""
+    """Fraction of the batches' padded positions that are padding."""
     total = sum(len(b) * max(lengths[i] for i in b) for b in batches)
-    return 1.0 - sum(lengths) / max(total, 1)
+    return 1.0 - sum(lengths[i] for b in batches for i in b) / max(total, 1)

@@ -42,6 +42,8 @@ UNKNOWN = "<unk>"
 class TagConfig(NetworkConfig):
     """One tag per token (CoNLL files)."""
 
+    lr: float = option(5e-3, "learning rate", low=0.0)
+
     data: str | None = option(None, "training file in CoNLL format (token ... tag per line)")
     valid: str | None = option(None, "validation CoNLL file; default: hold out --valid-fraction")
     test: str | None = option(None, "test CoNLL file, scored once at the end")
@@ -206,6 +208,9 @@ class TagTask:
         self.parts = {k: [vocab.encode(s, config.max_word_length, k) for s in v]
                       for k, v in self.sentences.items()}
         self._epoch, self._batches = -1, []
+        # the best checkpoint is the one with the best entity F1 (the loss keeps falling on
+        # O-heavy data while entities get worse)
+        self.selection = ("f1", True) if vocab.scheme != "none" else ("token_accuracy", True)
 
     def build_model(self) -> Tagger:
         return Tagger(self.config, len(self.vocab.words), len(self.vocab.chars), self.vocab.tags,

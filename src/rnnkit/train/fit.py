@@ -8,7 +8,10 @@ fit() is a generator of plain dicts (events); it prints nothing.
 
 A task has: `windows_per_epoch()`, `train_loss(model, epoch, window, state) -> (loss, state,
 tokens)`, `evaluate(model) -> metrics` (with "loss"), `meta() -> dict` saved with each
-checkpoint, and `diagnose(model, grad_norms) -> report` (used when `diagnose_every` is set).
+checkpoint, optionally `selection = (metric, higher_is_better)` naming the validation figure
+that picks `best` and drives early stopping (default: the loss; `best_loss` then holds minus a
+higher-is-better metric), and `diagnose(model, grad_norms) -> report` (used when
+`diagnose_every` is set).
 """
 
 from __future__ import annotations
@@ -164,9 +167,11 @@ def evaluate_and_save(model, task, config, run_dir: Path, optimizer, schedule, p
     """Validation metrics; `best` when they improve; always `last`; one line in metrics.jsonl."""
     metrics = task.evaluate(model)
     schedule.observe(metrics["loss"])
-    improved = metrics["loss"] < progress.best_loss
+    name, higher_is_better = getattr(task, "selection", ("loss", False))
+    score = -metrics[name] if higher_is_better else metrics[name]
+    improved = score < progress.best_loss
     if improved:
-        progress.best_loss, progress.evals_without_gain = metrics["loss"], 0
+        progress.best_loss, progress.evals_without_gain = score, 0
     else:
         progress.evals_without_gain += 1
     record = {"step": progress.step, "epoch": progress.epoch, "tokens": progress.tokens,
