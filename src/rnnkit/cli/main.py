@@ -7,7 +7,7 @@ import os
 import sys
 
 import rnnkit
-from rnnkit.cli import diagnose, evaluate, generate, predict, train
+from rnnkit.cli import diagnose, evaluate, forecast, generate, predict, train
 from rnnkit.data.text import DataError
 from rnnkit.train.checkpoint import CheckpointError
 
@@ -24,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_parser(commands)
     evaluate.add_parser(commands)
     predict.add_parser(commands)
+    forecast.add_parsers(commands)
     diagnose.add_parser(commands)
     return parser
 

@@ -7,7 +7,7 @@ import json
 import math
 import sys
 
-from rnnkit.cli import sequences
+from rnnkit.cli import forecast, sequences
 from rnnkit.cli.options import add_config_flags, given_flags
 from rnnkit.cli.plots import plot_curves
 from rnnkit.tasks.lm import generate
@@ -39,6 +39,7 @@ def add_parser(commands) -> None:
         add_config_flags(sub, SyntheticConfig, skip=("task",))
         sub.set_defaults(run=run_synthetic)
     sequences.add_parsers(tasks)
+    forecast.add_train_parser(tasks)
 
 
 def run_lm(args: argparse.Namespace) -> int:
