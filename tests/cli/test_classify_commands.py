@@ -69,6 +69,8 @@ def test_classify_train_predict_evaluate_round_trip(reviews, tmp_path, capsys, m
     result = json.loads(out)
     assert code == 0 and result["accuracy"] > 0.95 and set(result["per_class"]) == {"neg", "pos"}
     assert result["macro_f1"] > 0.95 and confusion.stat().st_size > 0
+    code, out, _ = run_cli(["diagnose", run, "--format", "json"], capsys)
+    assert code == 0 and json.loads(out)["verdict"] in ("healthy", "vanishing", "exploding")
 
 
 def test_series_from_long_format_csv(tmp_path, capsys):

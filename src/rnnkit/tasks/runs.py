@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from rnnkit.data.text import DataError
+from rnnkit.tasks.classify import load_classifier
+from rnnkit.tasks.classify_data import check_labels, load_splits
 from rnnkit.tasks.lm_run import LMTask, model_from_checkpoint, read_corpus, split_documents
 from rnnkit.tasks.synthetic import TASKS, SyntheticConfig, SyntheticTask
 from rnnkit.train.checkpoint import split_prefix
@@ -26,4 +28,11 @@ def reopen(run_dir: str | Path, which: str = "best", device="cpu"):
         model = task.build_model()
         model.load_state_dict(split_prefix(tensors, "model"))
         return task, model.to(device).eval()
-    raise DataError(f"{path}: not an rnnkit checkpoint of a known task")
+    if name == "classify":
+        task, model = load_classifier(path, tensors, meta, device)
+        splits = load_splits(task.config)
+        check_labels(splits)
+        task.parts = {k: task.encode(v) for k, v in splits.items() if v is not None}
+        return task, model
+    raise DataError(f"{path}: the diagnosis reopens language-model, benchmark and classification "
+                    f"runs; this is a {name or 'unknown'} run")
