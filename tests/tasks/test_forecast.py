@@ -169,3 +169,24 @@ def test_bad_forecast_input_is_one_line_exit_2(load_csv, tmp_path, capsys, flags
     lines = [line for line in err.splitlines() if line.strip()]
     assert code == 2 and len(lines) == 1 and expected in lines[0], err
     assert not (tmp_path / "run").exists()
+
+
+def test_many_series_in_one_file_each_scaled_on_its_own(tmp_path, capsys):
+    rows = ["shop,day,sales"]
+    for shop, level in (("a", 10.0), ("b", 1000.0)):
+        rows += [f"{shop},{day},{level + (day % 7)}" for day in range(80)]
+    path = write_csv(tmp_path, "shops.csv", rows)
+    run = tmp_path / "run"
+    code, out, err = run_cli(["train", "forecast", "--data", path, "--series-id", "shop",
+                              "--time-column", "day", "--target", "sales", "--lookback", 14,
+                              "--horizon", 7, "--test-size", 14, "--epochs", 2, "--out", run,
+                              "--format", "json"], capsys)
+    assert code == 0, err
+    config, saved, model = load_forecaster(run)
+    assert saved["series"] == ["a", "b"]
+    means = [s["target"]["mean"] for s in saved["scalers"]]
+    assert means[0] == pytest.approx(13, abs=0.5) and means[1] == pytest.approx(1003, abs=0.5)
+    code, out, _ = run_cli(["forecast", run, "--data", path, "--format", "json"], capsys)
+    rows = json.loads(out)
+    assert code == 0 and [r["series"] for r in rows] == ["a"] * 7 + ["b"] * 7
+    assert rows[0]["time"] == "80.0" and abs(rows[7]["forecast"] - 1003) < 50
