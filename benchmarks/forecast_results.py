@@ -25,7 +25,7 @@ SETS = {
     "sunspots-monthly": (5, ["--lookback", "132", "--horizon", "12", "--epochs", "8",
                              "--eval-every", "200"]),
     "taylor": (7, ["--lookback", "336", "--horizon", "48", "--known-future", "timeofday,weekday",
-                   "--epochs", "4", "--eval-every", "100", "--scaling", "log", "--stride", "2",
+                   "--epochs", "12", "--eval-every", "100", "--scaling", "log", "--stride", "2",
                    "--season", "336"]),
     "msft": (5, ["--lookback", "60", "--horizon", "5", "--scaling", "log", "--epochs", "3",
                  "--eval-every", "200"]),

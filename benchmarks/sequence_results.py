@@ -25,7 +25,8 @@ RUNS = Path("runs/results-sequences")
 TEXT = ["--dataset", "rotten-tomatoes", "--epochs", "6", "--eval-every", "100", "--dropout", "0.5",
         "--pooling", "max", "--lr", "3e-3", "--tokens", "subword", "--vocab-size", "8000"]
 UCR = {
-    "gunpoint": ["--epochs", "300", "--batch-size", "16", "--lr", "3e-3", "--hidden-size", "64"],
+    "gunpoint": ["--epochs", "300", "--batch-size", "16", "--lr", "3e-3", "--hidden-size", "128",
+                 "--cell", "gru", "--pooling", "attention"],
     "italypowerdemand": ["--epochs", "150", "--batch-size", "16", "--lr", "3e-3", "--hidden-size", "64"],
     "japanesevowels": ["--epochs", "60", "--batch-size", "16", "--lr", "3e-3", "--hidden-size", "64"],
     "basicmotions": ["--epochs", "150", "--batch-size", "16", "--lr", "3e-3", "--hidden-size", "64"],
