@@ -29,7 +29,7 @@ def single(values, **flags):
 def test_windows_never_show_the_future_to_the_model():
     """Poison every value from the origin on: the inputs of that window must not change."""
     values = np.arange(60, dtype=float)
-    config, series = single(values, lookback=5, horizon=3, relative=False, valid_size=3)
+    config, series = single(values, lookback=5, horizon=3, relative="none", valid_size=3)
     task = ForecastTask(config, [series], CPU)
     k, origin = task.train_windows[10]
     x, _, y = task.batch([(k, origin)])
@@ -42,6 +42,17 @@ def test_windows_never_show_the_future_to_the_model():
     assert x[0, -1, 0].item() == pytest.approx(scaler(values[origin - 1]), rel=1e-6)
     assert y[0, 0].item() == pytest.approx(scaler(values[origin]), rel=1e-6)
     assert window_origins(0, 20, 5, 3) == list(range(5, 18))  # last window ends at step 19
+
+
+def test_seasonal_levels_come_from_one_season_before_the_origin():
+    values = np.arange(100, dtype=float) % 7 + 0.01 * np.arange(100)
+    config, series = single(values, lookback=14, horizon=10, relative="season", season=7)
+    task = ForecastTask(config, [series], CPU)
+    z = task.prepared[0].target
+    levels = task.levels([(0, 50)])[0]
+    assert levels.tolist() == pytest.approx([z[43 + h % 7] for h in range(10)])
+    with pytest.raises(DataError, match="lookback >= the season"):
+        ForecastTask(single(values, lookback=5, horizon=3, relative="season", season=7)[0], [series], CPU)
 
 
 def test_scaler_is_fitted_on_the_training_part_only():
@@ -78,7 +89,7 @@ def test_gaussian_intervals_cover_about_80_percent_of_gaussian_data(tmp_path):
     rng = np.random.default_rng(0)
     values = 5 + rng.normal(0, 1, 3000)
     config, series = single(values, lookback=8, horizon=2, valid_size=400, epochs=2, lr=3e-3,
-                            hidden_size=16, eval_every=1000, batch_size=64, relative=False,
+                            hidden_size=16, eval_every=1000, batch_size=64, relative="none",
                             out=str(tmp_path / "run"))
     task = ForecastTask(config, [series], CPU)
     model = task.build_model()

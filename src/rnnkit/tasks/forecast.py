@@ -52,8 +52,9 @@ class ForecastConfig(TrainConfig):
     valid_size: int = option(0, "last steps (before --test-size) held out for validation "
                              "(0: one horizon)", low=0)
     test_size: int = option(0, "last steps never seen in training (for backtests)", low=0)
-    relative: bool = option(True, "forecast relative to the last value of each window (scaled): "
-                            "levels outside the training range stay within reach")
+    relative: str = option("last", "what the outputs are added to (scaled units): the window's last "
+                           "value, the seasonal naive forecast, or nothing",
+                           choices=("last", "season", "none"))
     season: int = option(0, "season length for the seasonal naive baseline and MASE (0: infer)", low=0)
     architecture: str = option("direct", "direct multi-horizon head, or encoder-decoder",
                                choices=("direct", "seq2seq"))
@@ -209,6 +210,10 @@ class ForecastTask:
         first = self.prepared[0]
         self.season = config.season or season_of(first.series.frequency) or infer_season(
             first.raw[: len(first.raw) - config.test_size - valid], 4 * config.lookback)
+        if config.relative == "season" and not self.season:
+            raise DataError("--relative season needs a season: give --season")
+        if config.relative == "season" and config.lookback < self.season:
+            raise DataError(f"--relative season needs --lookback >= the season ({self.season})")
         self._order = None
 
     def build_model(self) -> Forecaster:
@@ -220,18 +225,23 @@ class ForecastTask:
         x = np.stack([self.prepared[k].inputs[o - L : o] for k, o in windows])
         future = np.stack([self.prepared[k].known[o : o + H] for k, o in windows])
         y = np.stack([self.prepared[k].target[o : o + H] for k, o in windows]).astype(np.float32)
-        if self.config.relative:  # the last observed (scaled) value is the origin of both
-            level = x[:, -1:, 0].copy()
-            x[:, :, 0] -= level
-            y = y - level
+        if self.config.relative != "none":  # inputs start from the last observed (scaled) value
+            x[:, :, 0] -= x[:, -1:, 0].copy()
+            y = y - self.levels(windows)
         return (torch.from_numpy(x).to(self.device), torch.from_numpy(future).to(self.device),
                 torch.from_numpy(y).to(self.device))
 
     def levels(self, windows) -> np.ndarray:
-        """The value each window's outputs are relative to (scaled units): (N, 1)."""
-        if not self.config.relative:
-            return np.zeros((len(windows), 1), np.float32)
-        return np.array([[self.prepared[k].target[o - 1]] for k, o in windows], np.float32)
+        """What each window's outputs are relative to, in scaled units, (N, H): the last value
+        before the origin, or the seasonal naive forecast (values one season back, all before
+        the origin), or zero."""
+        H = self.config.horizon
+        if self.config.relative == "none":
+            return np.zeros((len(windows), H), np.float32)
+        if self.config.relative == "last":
+            return np.array([[self.prepared[k].target[o - 1]] * H for k, o in windows], np.float32)
+        back = np.arange(H) % self.season - self.season  # offsets from the origin, all < 0
+        return np.array([self.prepared[k].target[o + back] for k, o in windows], np.float32)
 
     def windows_per_epoch(self) -> int:
         return -(-len(self.train_windows) // self.config.batch_size)
