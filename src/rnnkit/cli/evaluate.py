@@ -45,8 +45,9 @@ def run(args: argparse.Namespace) -> int:
     elif name == "lm":
         result = evaluate_lm(args, path, tensors, meta, device)
     else:
+        advice = " (use `rnnkit backtest` for a forecaster)" if name == "forecast" else ""
         raise DataError(f"{path}: `evaluate` works on language-model, classification and tagging "
-                        f"runs, not on {name or 'unknown'} runs")
+                        f"runs, not on {name or 'unknown'} runs{advice}")
     if args.format == "json":
         print(json.dumps(result))
     elif name == "classify":

@@ -45,7 +45,7 @@ def add_parser(commands) -> None:
 def run_lm(args: argparse.Namespace) -> int:
     config = load_config(LMConfig, args.config, given_flags(args, LMConfig))
     run_dir, task, model, parts, device = prepare_run(config)
-    say = Reporter()
+    say = Reporter(perplexity=True)
     say.line(f"rnnkit: training a {config.num_layers}x{config.hidden_size} {config.cell.upper()} "
              f"{config.level}-level language model on {device.type}; "
              f"{task.train.tokens_per_pass:,} training tokens, vocabulary {len(task.vocab)}, "
@@ -153,8 +153,9 @@ def print_summary(summary: dict, level: str) -> None:
 class Reporter:
     """Progress on stderr: a live line on a terminal, a line every 50 steps otherwise."""
 
-    def __init__(self) -> None:
+    def __init__(self, perplexity: bool = False) -> None:
         self.tty = sys.stderr.isatty()
+        self.perplexity = perplexity  # language models: show exp(loss) too
 
     def line(self, text: str) -> None:
         if self.tty:
@@ -168,7 +169,9 @@ class Reporter:
         done = event["step"] / max(total, 1)
         bar = "#" * int(20 * done) + "-" * (20 - int(20 * done))
         text = (f"[{bar}] step {event['step']}/{total} epoch {event['epoch'] + 1} "
-                f"loss {smoothed:.4f} ppl {math.exp(min(smoothed, 50)):.2f} lr {event['lr']:.2e} "
+                f"loss {smoothed:.4f} "
+                + (f"ppl {math.exp(min(smoothed, 50)):.2f} " if self.perplexity else "")
+                + f"lr {event['lr']:.2e} "
                 f"|g| {event['grad_norm']:.2f} {event['tokens_per_s']:,.0f} tok/s")
         if self.tty:
             sys.stderr.write("\r\033[K" + text)
