@@ -28,7 +28,8 @@ UCR = {
     "gunpoint": ["--epochs", "300", "--batch-size", "16", "--lr", "3e-3", "--hidden-size", "128",
                  "--cell", "gru", "--pooling", "attention"],
     "italypowerdemand": ["--epochs", "150", "--batch-size", "16", "--lr", "3e-3", "--hidden-size", "64"],
-    "japanesevowels": ["--epochs", "60", "--batch-size", "16", "--lr", "3e-3", "--hidden-size", "64"],
+    "japanesevowels": ["--epochs", "60", "--batch-size", "16", "--lr", "3e-3", "--hidden-size", "64",
+                       "--cell", "gru", "--pooling", "mean"],
     "basicmotions": ["--epochs", "150", "--batch-size", "16", "--lr", "3e-3", "--hidden-size", "64"],
 }
 SERIES_COMMON = ["--valid-fraction", "0.2", "--eval-every", "10", "--dropout", "0.1"]

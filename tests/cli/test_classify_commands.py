@@ -9,6 +9,7 @@ import torch
 
 from rnnkit.cli.main import main
 from rnnkit.tasks.classify import load_run
+from rnnkit.tasks.classify_data import Examples
 
 TINY = ["--hidden-size", "12", "--batch-size", "8", "--eval-every", "10"]
 
@@ -58,8 +59,7 @@ def test_classify_train_predict_evaluate_round_trip(reviews, tmp_path, capsys, m
     assert [len(line["top"]) for line in lines] == [2, 2]
     # the same probabilities as the reloaded model gives directly
     task, model = load_run(run)
-    inputs, _ = task.encode(type("E", (), {"inputs": ["superb plot"], "labels": None,
-                                           "names": ["1"], "source": ""})())
+    inputs, _ = task.encode(Examples(["superb plot"], None, ["1"]))
     assert lines[0]["probability"] == pytest.approx(float(task.probabilities(model, inputs).max()))
     code, out, _ = run_cli(["predict", run, reviews], capsys)
     assert len(out.splitlines()) == 120 and out.splitlines()[0].split("\t")[0] == "neg"
