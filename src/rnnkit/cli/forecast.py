@@ -8,8 +8,9 @@ import json
 import sys
 from pathlib import Path
 
-from rnnkit.cli.options import add_config_flags, add_run_arguments, given_flags
+from rnnkit.cli.options import add_run_arguments, add_train_task, given_flags
 from rnnkit.cli.plots import plot_curves, plot_forecast
+from rnnkit.cli.progress import Reporter, follow
 from rnnkit.tasks.forecast import ForecastConfig
 from rnnkit.tasks.forecast_run import backtest, forecast_ahead, load_forecaster, prepare_run, read_for_run
 from rnnkit.tasks.lm_run import read_metrics
@@ -21,14 +22,9 @@ BASELINES = ("persistence", "seasonal_naive", "drift", "mean")
 
 
 def add_train_parser(tasks) -> None:
-    sub = tasks.add_parser("forecast", help="time-series forecasting",
-                           description="Train a multi-horizon forecaster on a CSV with a time "
-                           "column (or a bundled series); validation beside naive baselines. "
-                           "Flags override --config, which overrides defaults.")
-    sub.add_argument("--config", metavar="FILE.toml", help="read settings from a TOML file")
-    sub.add_argument("--format", choices=("text", "json"), default="text")
-    add_config_flags(sub, ForecastConfig)
-    sub.set_defaults(run=run_train)
+    add_train_task(tasks, "forecast", ForecastConfig, run_train, "time-series forecasting",
+                   "Train a multi-horizon forecaster on a CSV with a time column (or a bundled "
+                   "series); validation beside naive baselines.")
 
 
 def add_parsers(commands) -> None:
@@ -47,8 +43,6 @@ def add_parsers(commands) -> None:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    from rnnkit.cli.train import Reporter, follow
-
     config = load_config(ForecastConfig, args.config, given_flags(args, ForecastConfig))
     run_dir, task, model, device = prepare_run(config)
     say = Reporter()

@@ -42,3 +42,15 @@ def add_run_arguments(parser: argparse.ArgumentParser, run_command) -> None:
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="cpu")
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.set_defaults(run_command=run_command)
+
+
+def add_train_task(tasks, name: str, config_cls, run, help: str, description: str,
+                   skip: tuple = ()) -> None:
+    """One `rnnkit train NAME`: --config, --format, a flag per config field, its runner."""
+    sub = tasks.add_parser(name, help=help, description=description +
+                           " Flags override --config, which overrides defaults.")
+    sub.add_argument("--config", metavar="FILE.toml", help="read settings from a TOML file")
+    sub.add_argument("--format", choices=("text", "json"), default="text",
+                     help="json: one JSON object on stdout at the end")
+    add_config_flags(sub, config_cls, skip=skip)
+    sub.set_defaults(run=run)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 
-from rnnkit.cli.options import add_config_flags, given_flags
+from rnnkit.cli.options import add_train_task, given_flags
 from rnnkit.cli.plots import plot_confusion, plot_curves
+from rnnkit.cli.progress import Reporter, follow
 from rnnkit.tasks import classify, tag
 from rnnkit.tasks.lm_run import read_metrics
 from rnnkit.train.checkpoint import split_prefix
@@ -16,27 +17,18 @@ from rnnkit.train.run_folder import open_checkpoint
 
 
 def add_parsers(tasks) -> None:
-    for name, config, run, text in (
-        ("classify", classify.ClassifyConfig, run_classify,
-         "Train a classifier of texts (CSV, TSV, JSONL) or numeric series (long-format CSV, "
-         "UCR/UEA .ts, bundled sets): one label per sequence."),
-        ("tag", tag.TagConfig, run_tag,
-         "Train a tagger on CoNLL files (token ... tag per line, blank line between sentences): "
-         "BiRNN over word embeddings and a character LSTM, softmax or CRF output."),
-    ):
-        sub = tasks.add_parser(name, help=text.split(":")[0].lower(), description=text +
-                               " Flags override --config, which overrides defaults.")
-        sub.add_argument("--config", metavar="FILE.toml", help="read settings from a TOML file")
-        sub.add_argument("--format", choices=("text", "json"), default="text",
-                         help="json: one JSON object on stdout at the end")
-        add_config_flags(sub, config)
-        sub.set_defaults(run=run)
+    add_train_task(tasks, "classify", classify.ClassifyConfig, run_classify,
+                   "text or numeric-series classifier",
+                   "Train a classifier of texts (CSV, TSV, JSONL) or numeric series (long-format "
+                   "CSV, UCR/UEA .ts, bundled sets): one label per sequence.")
+    add_train_task(tasks, "tag", tag.TagConfig, run_tag, "sequence tagger (CoNLL)",
+                   "Train a tagger on CoNLL files (token ... tag per line, blank line between "
+                   "sentences): BiRNN over word embeddings and a character LSTM, softmax or CRF "
+                   "output.")
 
 
 def train_and_report(task, model, config, run_dir, device, say) -> tuple[dict, dict]:
     """fit(), then the curves and the best checkpoint's full figures on validation and test."""
-    from rnnkit.cli.train import follow
-
     stop, train_points = follow(fit(model, task, config, run_dir, device), say)
     plot_curves(read_metrics(run_dir), train_points, run_dir / "curves.png")
     _, tensors, _ = open_checkpoint(run_dir, "best")
@@ -47,8 +39,6 @@ def train_and_report(task, model, config, run_dir, device, say) -> tuple[dict, d
 
 
 def run_classify(args: argparse.Namespace) -> int:
-    from rnnkit.cli.train import Reporter
-
     config = load_config(classify.ClassifyConfig, args.config,
                          given_flags(args, classify.ClassifyConfig))
     run_dir, task, model, device = classify.prepare_run(config)
@@ -89,8 +79,6 @@ def print_per_class(per_class: dict) -> None:
 
 
 def run_tag(args: argparse.Namespace) -> int:
-    from rnnkit.cli.train import Reporter
-
     config = load_config(tag.TagConfig, args.config, given_flags(args, tag.TagConfig))
     run_dir, task, model, device = tag.prepare_run(config)
     say = Reporter()

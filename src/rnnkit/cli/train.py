@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
-import sys
 
 from rnnkit.cli import forecast, sequences
-from rnnkit.cli.options import add_config_flags, given_flags
+from rnnkit.cli.options import add_train_task, given_flags
 from rnnkit.cli.plots import plot_curves
+from rnnkit.cli.progress import Reporter, follow
 from rnnkit.tasks.lm import generate
 from rnnkit.tasks.lm_run import LMConfig, prepare_run, read_metrics
 from rnnkit.tasks.synthetic import TASKS, SyntheticConfig, SyntheticTask
@@ -21,23 +20,12 @@ from rnnkit.train.run_folder import open_run, start_run_folder
 def add_parser(commands) -> None:
     parser = commands.add_parser("train", help="train a model", description="Train a model.")
     tasks = parser.add_subparsers(dest="task", title="tasks", metavar="TASK", required=True)
-    lm = tasks.add_parser("lm", help="character or word language model",
-                          description="Train a character- or word-level language model by "
-                          "truncated BPTT. Flags override --config, which overrides defaults.")
-    lm.add_argument("--config", metavar="FILE.toml", help="read settings from a TOML file")
-    lm.add_argument("--format", choices=("text", "json"), default="text",
-                    help="json: one JSON object on stdout at the end")
-    add_config_flags(lm, LMConfig)
-    lm.set_defaults(run=run_lm)
+    add_train_task(tasks, "lm", LMConfig, run_lm, "character or word language model",
+                   "Train a character- or word-level language model by truncated BPTT.")
     for name in TASKS:
-        sub = tasks.add_parser(name, help=f"the {name} long-range benchmark",
-                               description=f"Train on the {name} benchmark and report the score "
-                               "beside its analytic baseline.")
-        sub.add_argument("--config", metavar="FILE.toml", help="read settings from a TOML file")
-        sub.add_argument("--format", choices=("text", "json"), default="text",
-                         help="json: one JSON object on stdout at the end")
-        add_config_flags(sub, SyntheticConfig, skip=("task",))
-        sub.set_defaults(run=run_synthetic)
+        add_train_task(tasks, name, SyntheticConfig, run_synthetic, f"the {name} long-range benchmark",
+                       f"Train on the {name} benchmark and report the score beside its analytic "
+                       "baseline.", skip=("task",))
     sequences.add_parsers(tasks)
     forecast.add_train_parser(tasks)
 
@@ -71,33 +59,6 @@ def run_lm(args: argparse.Namespace) -> int:
     else:
         print_summary(summary, config.level)
     return 1 if stop.get("failed") else 0
-
-
-def follow(events, say) -> tuple[dict, list]:
-    """Report fit()'s events as they come; return the stop event and the smoothed losses."""
-    train_points, smoothed, stop = [], None, {}
-    for event in events:
-        if event["event"] == "step":
-            smoothed = event["loss"] if smoothed is None else 0.95 * smoothed + 0.05 * event["loss"]
-            train_points.append((event["step"], smoothed))
-            say.progress(event, smoothed)
-        elif event["event"] == "eval":
-            extra = "".join(f", {name.replace('_', '-')} {event['valid_' + name]:.4f}"
-                            for name in ("accuracy", "macro_f1", "f1") if "valid_" + name in event)
-            perplexity = (f", perplexity {event['valid_perplexity']:.2f}"
-                          if "valid_perplexity" in event else "")
-            say.line(f"step {event['step']}: validation loss {event['valid_loss']:.4f}"
-                     f"{perplexity}{extra}" + (" (best)" if event["improved"] else ""))
-        elif event["event"] == "diagnosis":
-            say.line(f"step {event['step']}: gradient diagnosis: {event['verdict']}"
-                     + (" (saturated units)" if event["saturated"] else ""))
-        elif event["event"] == "skip":
-            say.line(f"step {event['step']}: non-finite loss or gradient "
-                     f"(loss {event['loss']}, grad norm {event['grad_norm']}); step skipped")
-        else:
-            stop = event
-    say.line(f"stopped: {stop['reason']}")
-    return stop, train_points
 
 
 def run_synthetic(args: argparse.Namespace) -> int:
@@ -148,33 +109,3 @@ def print_summary(summary: dict, level: str) -> None:
         print(f"test loss {summary['test']['loss']:.4f}, perplexity {summary['test']['perplexity']:.3f}")
     print("sample:")
     print(summary["sample"])
-
-
-class Reporter:
-    """Progress on stderr: a live line on a terminal, a line every 50 steps otherwise."""
-
-    def __init__(self, perplexity: bool = False) -> None:
-        self.tty = sys.stderr.isatty()
-        self.perplexity = perplexity  # language models: show exp(loss) too
-
-    def line(self, text: str) -> None:
-        if self.tty:
-            sys.stderr.write("\r\033[K")
-        print(text, file=sys.stderr, flush=True)
-
-    def progress(self, event: dict, smoothed: float) -> None:
-        if not self.tty and event["step"] % 50:
-            return
-        total = event["total_steps"]
-        done = event["step"] / max(total, 1)
-        bar = "#" * int(20 * done) + "-" * (20 - int(20 * done))
-        text = (f"[{bar}] step {event['step']}/{total} epoch {event['epoch'] + 1} "
-                f"loss {smoothed:.4f} "
-                + (f"ppl {math.exp(min(smoothed, 50)):.2f} " if self.perplexity else "")
-                + f"lr {event['lr']:.2e} "
-                f"|g| {event['grad_norm']:.2f} {event['tokens_per_s']:,.0f} tok/s")
-        if self.tty:
-            sys.stderr.write("\r\033[K" + text)
-            sys.stderr.flush()
-        else:
-            print(text, file=sys.stderr, flush=True)
