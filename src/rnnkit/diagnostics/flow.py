@@ -13,6 +13,7 @@ import torch
 from torch import Tensor
 
 from rnnkit.layers import StackedRecurrent, StateGradRecorder
+from rnnkit.layers.modes import evaluating
 
 
 def gradient_flow(layer: StackedRecurrent, x: Tensor, step_losses) -> dict:
@@ -77,16 +78,14 @@ def _products(cell, x: Tensor, steps: int) -> list[float]:
         _, new = cell.step(gi_t, unflatten(vector))
         return torch.cat([leaf.reshape(-1) for leaf in (new if isinstance(new, tuple) else (new,))])
 
-    was_training = cell.training
-    cell.eval()
     norms, product = [], None
-    with torch.no_grad():
-        gi = cell.input_projection(x)[0]  # (T, G·H)
-    for t in range(min(steps, x.shape[1])):
-        jacobian = torch.func.jacrev(step)(flat, gi[t : t + 1]).detach()
-        product = jacobian if product is None else jacobian @ product
-        norms.append(max(float(torch.linalg.matrix_norm(product, ord=2)), 1e-300))
+    with evaluating(cell):
         with torch.no_grad():
-            flat = step(flat, gi[t : t + 1])
-    cell.train(was_training)
+            gi = cell.input_projection(x)[0]  # (T, G·H)
+        for t in range(min(steps, x.shape[1])):
+            jacobian = torch.func.jacrev(step)(flat, gi[t : t + 1]).detach()
+            product = jacobian if product is None else jacobian @ product
+            norms.append(max(float(torch.linalg.matrix_norm(product, ord=2)), 1e-300))
+            with torch.no_grad():
+                flat = step(flat, gi[t : t + 1])
     return norms

@@ -6,6 +6,7 @@ import torch
 from torch import Tensor
 
 from rnnkit.layers import StackedRecurrent
+from rnnkit.layers.modes import evaluating
 
 GATE_NAMES = {1: ["W"], 3: ["r", "z", "n"], 4: ["i", "f", "g", "o"]}
 
@@ -52,25 +53,26 @@ def gate_saturation(layer: StackedRecurrent, x: Tensor, lengths: Tensor | None =
     return result
 
 
+def _saturated(a: Tensor, kind: str) -> Tensor:
+    """Where a squashing function sits on its flat part: σ < 0.01 or > 0.99, |tanh| > 0.99,
+    relu = 0."""
+    if kind == "sigmoid":
+        return (a < 0.01) | (a > 0.99)
+    if kind == "tanh":
+        return a.abs() > 0.99
+    return a == 0
+
+
 def _saturation_of(recurrent, x: Tensor) -> dict:
     cell = recurrent.cell
-    was_training = cell.training
-    cell.eval()
-    sequence = x.flip(1) if recurrent.reverse else x
-    state = cell.init_state(x.shape[0], like=x)
-    counts: dict[str, list[float]] = {name: [0.0, 0.0] for name in cell.squashing}
-    for gi_t in cell.input_projection(sequence).unbind(1):
-        values = cell.activations(gi_t, state)
-        for name, kind in cell.squashing.items():
-            a = values[name]
-            if kind == "sigmoid":
-                saturated = (a < 0.01) | (a > 0.99)
-            elif kind == "tanh":
-                saturated = a.abs() > 0.99
-            else:
-                saturated = a == 0
-            counts[name][0] += float(saturated.sum())
-            counts[name][1] += a.numel()
-        _, state = cell.step(gi_t, state)
-    cell.train(was_training)
+    with evaluating(cell):
+        sequence = x.flip(1) if recurrent.reverse else x
+        state = cell.init_state(x.shape[0], like=x)
+        counts: dict[str, list[float]] = {name: [0.0, 0.0] for name in cell.squashing}
+        for gi_t in cell.input_projection(sequence).unbind(1):
+            values = cell.activations(gi_t, state)
+            for name, kind in cell.squashing.items():
+                counts[name][0] += float(_saturated(values[name], kind).sum())
+                counts[name][1] += values[name].numel()
+            _, state = cell.step(gi_t, state)
     return {name: saturated / total for name, (saturated, total) in counts.items()}

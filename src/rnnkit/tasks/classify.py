@@ -19,6 +19,7 @@ from rnnkit.data.series import Scaler
 from rnnkit.data.text import DataError
 from rnnkit.diagnostics import Thresholds, diagnose
 from rnnkit.layers import make_layer
+from rnnkit.layers.modes import evaluating
 from rnnkit.layers.pooling import POOLING, Pooling
 from rnnkit.tasks.classify_data import DATASETS, Examples, check_labels, is_series, load_splits
 from rnnkit.tasks.metrics import classification_metrics
@@ -153,13 +154,11 @@ class ClassifyTask:
     @torch.no_grad()
     def probabilities(self, model, inputs: list[Tensor]) -> Tensor:
         """(N, classes) class probabilities in the inputs' order, in evaluation mode."""
-        was_training = model.training
-        model.eval()
         out = torch.empty(len(inputs), len(self.labels))
-        for chosen in in_order_batches([x.shape[0] for x in inputs], 256):
-            x, lengths = pad([inputs[i] for i in chosen])
-            out[chosen] = torch.softmax(model(x.to(self.device), lengths).float(), -1).cpu()
-        model.train(was_training)
+        with evaluating(model):
+            for chosen in in_order_batches([x.shape[0] for x in inputs], 256):
+                x, lengths = pad([inputs[i] for i in chosen])
+                out[chosen] = torch.softmax(model(x.to(self.device), lengths).float(), -1).cpu()
         return out
 
     def evaluate(self, model, part: str = "valid", full: bool = False) -> dict:
@@ -182,8 +181,6 @@ class ClassifyTask:
         x = torch.stack([inputs[i][:T] for i in chosen]).to(self.device)
         y = labels[chosen].to(self.device)
         lengths = torch.full((len(chosen),), T)
-        was_training = model.training
-        model.eval()
 
         def step_losses(outputs: Tensor) -> Tensor:
             losses = torch.zeros(outputs.shape[:2], device=outputs.device)
@@ -193,10 +190,10 @@ class ClassifyTask:
             losses[:, -1] = F.cross_entropy(model.head(pooled), y, reduction="none")
             return losses
 
-        report = diagnose(model.rnn, model.features(x), step_losses, grad_norms=grad_norms,
-                          thresholds=thresholds or Thresholds())
+        with evaluating(model):
+            report = diagnose(model.rnn, model.features(x), step_losses, grad_norms=grad_norms,
+                              thresholds=thresholds or Thresholds())
         model.zero_grad(set_to_none=True)
-        model.train(was_training)
         return report
 
     def meta(self) -> dict:

@@ -23,6 +23,7 @@ from rnnkit.data.tables import read_table
 from rnnkit.data.text import DataError
 from rnnkit.data.timeseries import CALENDAR, FILLS, Series, calendar_features, read_series, season_of
 from rnnkit.layers import make_layer
+from rnnkit.layers.modes import evaluating
 from rnnkit.tasks.forecast_math import Z80, Scaler, baselines, errors, infer_season, mase_scale
 from rnnkit.tasks.forecast_math import window_origins as origins_between
 from rnnkit.train.config import TrainConfig, option
@@ -255,13 +256,18 @@ class ForecastTask:
         return head_loss(self.config.head, model(x, future), y), None, y.numel()
 
     @torch.no_grad()
-    def forecast(self, model, windows) -> dict:
-        """Original-scale point forecasts (N, H) and 80% intervals for (series, origin) pairs."""
-        was_training = model.training
-        model.eval()
-        x, future, _ = self.batch(windows)
-        point, lower, upper = point_and_interval(self.config.head, model(x, future).float())
-        model.train(was_training)
+    def outputs(self, model, windows) -> tuple[Tensor, Tensor]:
+        """The model's raw outputs (N, H, outputs) and the scaled targets (N, H), eval mode."""
+        x, future, y = self.batch(windows)
+        with evaluating(model):
+            return model(x, future).float(), y
+
+    def forecast(self, model, windows, outputs: Tensor | None = None) -> dict:
+        """Original-scale point forecasts (N, H) and 80% intervals for (series, origin) pairs
+        (from `outputs` when they were already computed)."""
+        if outputs is None:
+            outputs, _ = self.outputs(model, windows)
+        point, lower, upper = point_and_interval(self.config.head, outputs)
         level = torch.from_numpy(self.levels(windows)).to(point.device)
         point = point + level
         lower, upper = (None, None) if lower is None else (lower + level, upper + level)
@@ -274,15 +280,15 @@ class ForecastTask:
                 out["upper"].append(inverse(upper[row].cpu().numpy()))
         return {k: np.array(v) for k, v in out.items() if v}
 
-    def score(self, model, windows, history_end=None) -> dict:
+    def score(self, model, windows, outputs: Tensor | None = None) -> dict:
         """The model's and the baselines' errors on the given windows, original scale."""
         H = self.config.horizon
-        predicted = self.forecast(model, windows)
+        predicted = self.forecast(model, windows, outputs)
         rows: dict[str, list] = {}
         for row, (k, o) in enumerate(windows):
             raw = self.prepared[k].raw
             actual = raw[o : o + H]
-            scale = mase_scale(raw[: history_end or o], self.season)
+            scale = mase_scale(raw[:o], self.season)
             interval = ((predicted["lower"][row], predicted["upper"][row]) if "lower" in predicted
                         else (None, None))
             rows.setdefault("model", []).append(errors(actual, predicted["point"][row], scale, *interval))
@@ -292,12 +298,9 @@ class ForecastTask:
                 for name, results in rows.items()}
 
     def evaluate(self, model) -> dict:
-        x, future, y = self.batch(self.valid_windows)
-        model.eval()
-        with torch.no_grad():
-            loss = float(head_loss(self.config.head, model(x, future), y))
-        model.train()
-        scored = self.score(model, self.valid_windows)
+        outputs, y = self.outputs(model, self.valid_windows)
+        loss = float(head_loss(self.config.head, outputs, y))
+        scored = self.score(model, self.valid_windows, outputs)
         return {"loss": loss, "mae": scored["model"]["mae"],
                 "persistence_mae": scored["persistence"]["mae"]}
 

@@ -12,6 +12,7 @@ from rnnkit.data.batching import StreamBatches
 from rnnkit.data.text import DataError
 from rnnkit.data.vocab import Vocabulary
 from rnnkit.layers import make_layer
+from rnnkit.layers.modes import evaluating
 from rnnkit.layers.sequence import map_state
 
 
@@ -80,17 +81,15 @@ def metrics_from_loss(loss: float, level: str) -> dict:
 def evaluate_stream(model: LanguageModel, batches: StreamBatches, level: str,
                     max_windows: int = 0, device=None) -> dict:
     """Metrics over the stream, state carried window to window as in training."""
-    was_training = model.training
-    model.eval()
     state, total, count = None, 0.0, 0
     windows = len(batches) if not max_windows else min(max_windows, len(batches))
-    for i in range(windows):
-        x, y, resets = (t.to(device) for t in batches.window(i))
-        logits, state = model(x, state, resets)
-        total += F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1),
-                                 reduction="sum").item()
-        count += y.numel()
-    model.train(was_training)
+    with evaluating(model):
+        for i in range(windows):
+            x, y, resets = (t.to(device) for t in batches.window(i))
+            logits, state = model(x, state, resets)
+            total += F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1),
+                                     reduction="sum").item()
+            count += y.numel()
     return metrics_from_loss(total / count, level)
 
 
@@ -123,17 +122,15 @@ def generate(model: LanguageModel, vocab: Vocabulary, prime: str = "", length: i
     ids = vocab.encode(prime, strict=True) if prime else []
     if not ids:
         ids = [vocab.index.get("\n", 1 if len(vocab) > 1 else 0)]
-    was_training = model.training
-    model.eval()
     generator = torch.Generator().manual_seed(seed) if seed is not None else None
-    logits, state = model(torch.tensor([ids], device=device))
     new = []
-    for _ in range(length):
-        token = sample_next(logits[0, -1].cpu(), temperature=temperature, top_k=top_k,
-                            top_p=top_p, greedy=greedy, generator=generator)
-        new.append(token)
-        logits, state = model(torch.tensor([[token]], device=device), state)
-    model.train(was_training)
+    with evaluating(model):
+        logits, state = model(torch.tensor([ids], device=device))
+        for _ in range(length):
+            token = sample_next(logits[0, -1].cpu(), temperature=temperature, top_k=top_k,
+                                top_p=top_p, greedy=greedy, generator=generator)
+            new.append(token)
+            logits, state = model(torch.tensor([[token]], device=device), state)
     text = vocab.decode(new)
     if not prime:
         return text

@@ -10,6 +10,7 @@ from rnnkit.data.shakespeare import DATASETS, load_shakespeare
 from rnnkit.data.text import DataError, load_documents
 from rnnkit.data.vocab import Vocabulary
 from rnnkit.diagnostics import Thresholds, diagnose
+from rnnkit.layers.modes import evaluating
 from rnnkit.tasks.lm import (
     LanguageModel,
     check_corpus,
@@ -133,12 +134,10 @@ class LMTask:
         """The gradient diagnosis on the first validation window, in evaluation mode."""
         stream = self.streams.get("validation", self.train)
         x, y, _ = (t.to(self.device) for t in stream.window(0))
-        was_training = model.training
-        model.eval()
-        report = diagnose(*diagnosis_inputs(model, x, y), grad_norms=grad_norms,
-                          thresholds=thresholds or Thresholds())
+        with evaluating(model):
+            report = diagnose(*diagnosis_inputs(model, x, y), grad_norms=grad_norms,
+                              thresholds=thresholds or Thresholds())
         model.zero_grad(set_to_none=True)
-        model.train(was_training)
         return report
 
     def meta(self) -> dict:

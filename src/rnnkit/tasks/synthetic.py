@@ -16,6 +16,7 @@ from torch import Tensor, nn
 from rnnkit.data import synthetic
 from rnnkit.diagnostics import Thresholds, diagnose
 from rnnkit.layers import make_layer
+from rnnkit.layers.modes import evaluating
 from rnnkit.train.config import TrainConfig, option
 
 TASKS = ("adding", "copy", "temporal-order", "digits")
@@ -136,23 +137,19 @@ class SyntheticTask:
 
     @torch.no_grad()
     def evaluate(self, model) -> dict:
-        was_training = model.training
-        model.eval()
         x, y = (t.to(self.device) for t in self.valid)
-        output = model(x)
+        with evaluating(model):
+            output = model(x)
         metrics = {"loss": float(self.loss(output, y))}
         if self.name in ("temporal-order", "digits"):
             metrics["accuracy"] = float((output.argmax(-1) == y).float().mean())
         if self.name == "copy":
             tail = output[:, -synthetic.COPY_LENGTH :].argmax(-1)
             metrics["accuracy"] = float((tail == y[:, -synthetic.COPY_LENGTH :]).float().mean())
-        model.train(was_training)
         return metrics
 
     def diagnose(self, model, grad_norms: list[float] | None = None,
                  thresholds: Thresholds | None = None) -> dict:
-        was_training = model.training
-        model.eval()
         x, y = (t[:32].to(self.device) for t in self.valid)
 
         def step_losses(outputs: Tensor) -> Tensor:
@@ -165,10 +162,10 @@ class SyntheticTask:
             losses[:, -1] = per
             return losses
 
-        report = diagnose(model.rnn, model.features(x), step_losses, grad_norms=grad_norms,
-                          thresholds=thresholds or Thresholds())
+        with evaluating(model):
+            report = diagnose(model.rnn, model.features(x), step_losses, grad_norms=grad_norms,
+                              thresholds=thresholds or Thresholds())
         model.zero_grad(set_to_none=True)
-        model.train(was_training)
         return report
 
     def meta(self) -> dict:

@@ -29,6 +29,7 @@ from rnnkit.data.conll import (
 from rnnkit.data.text import DataError
 from rnnkit.layers import make_layer
 from rnnkit.layers.crf import CRF, allowed_moves
+from rnnkit.layers.modes import evaluating
 from rnnkit.tasks.metrics import entity_metrics
 from rnnkit.tasks.network import NetworkConfig, holdout
 from rnnkit.train.checkpoint import split_prefix
@@ -237,20 +238,18 @@ class TagTask:
     @torch.no_grad()
     def predict(self, model, encoded: list[tuple]) -> tuple[list[list[str]], float | None]:
         """Tags of each sentence (in the scheme of the data) and the mean loss if tags are known."""
-        was_training = model.training
-        model.eval()
         out: list = [None] * len(encoded)
         total, count = 0.0, 0
         d = self.device
-        for chosen in in_order_batches([len(e[0]) for e in encoded], 64):
-            words, chars, char_lengths, lengths, tags = collate(encoded, chosen)
-            emissions = model.emissions(words.to(d), chars.to(d), char_lengths.to(d), lengths)
-            if tags is not None:
-                total += float(model.loss(emissions, tags.to(d), lengths)) * len(chosen)
-                count += len(chosen)
-            for i, ids in zip(chosen, model.decode(emissions.float(), lengths)):
-                out[i] = self.vocab.output_tags(ids)
-        model.train(was_training)
+        with evaluating(model):
+            for chosen in in_order_batches([len(e[0]) for e in encoded], 64):
+                words, chars, char_lengths, lengths, tags = collate(encoded, chosen)
+                emissions = model.emissions(words.to(d), chars.to(d), char_lengths.to(d), lengths)
+                if tags is not None:
+                    total += float(model.loss(emissions, tags.to(d), lengths)) * len(chosen)
+                    count += len(chosen)
+                for i, ids in zip(chosen, model.decode(emissions.float(), lengths)):
+                    out[i] = self.vocab.output_tags(ids)
         return out, (total / count if count else None)
 
     def evaluate(self, model, part: str = "valid", full: bool = False) -> dict:
