@@ -27,7 +27,7 @@ def measure(task, model, steps: int) -> tuple[float, float]:
         optimizer.step()
         tokens += n
     lengths = [x.shape[0] for x in task.parts["train"][0]]
-    return tokens / (time.perf_counter() - start), padding_share(task.epoch_batches(0)[:steps],
+    return tokens / (time.perf_counter() - start), padding_share(task.batches(0)[:steps],
                                                                  lengths)
 
 

@@ -47,3 +47,22 @@ def padding_share(batches: list[list[int]], lengths: list[int]) -> float:
     """Fraction of the batches' padded positions that are padding."""
     total = sum(len(b) * max(lengths[i] for i in b) for b in batches)
     return 1.0 - sum(lengths[i] for b in batches for i in b) / max(total, 1)
+
+
+class EpochBatches:
+    """Every epoch's batches of a training set: `bucket_batches` drawn once per epoch from
+    (seed, epoch), so a resumed run sees the same batches as an uninterrupted one."""
+
+    def __init__(self, lengths: list[int], batch_size: int, seed: int, buckets: bool = True) -> None:
+        self.lengths, self.batch_size, self.seed, self.buckets = lengths, batch_size, seed, buckets
+        self._epoch, self._batches = -1, []
+
+    def __len__(self) -> int:
+        return -(-len(self.lengths) // self.batch_size)
+
+    def __call__(self, epoch: int) -> list[list[int]]:
+        if epoch != self._epoch:
+            generator = torch.Generator().manual_seed(self.seed * 7919 + epoch)
+            self._epoch = epoch
+            self._batches = bucket_batches(self.lengths, self.batch_size, generator, self.buckets)
+        return self._batches

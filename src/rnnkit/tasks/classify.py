@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from rnnkit.data.buckets import bucket_batches, in_order_batches, pad
+from rnnkit.data.buckets import EpochBatches, in_order_batches, pad
 from rnnkit.data.encoders import TOKENS, TextEncoder
 from rnnkit.data.series import Scaler
 from rnnkit.data.text import DataError
@@ -89,9 +89,10 @@ class ClassifyTask:
         self.parts = {name: self.encode(part) for name, part in (splits or {}).items()
                       if part is not None}
         self.weights, self.baseline = None, baseline or {}
-        self._epoch, self._batches = -1, []
         if "train" not in self.parts:
             return
+        self.batches = EpochBatches([x.shape[0] for x in self.parts["train"][0]], config.batch_size,
+                                    config.seed, config.buckets)
         counts = torch.bincount(self.parts["train"][1], minlength=len(labels)).float()
         if config.class_weights == "balanced":
             self.weights = counts.sum() / (len(labels) * counts.clamp(min=1))
@@ -131,20 +132,11 @@ class ClassifyTask:
         return inputs, torch.tensor([index[label] for label in examples.labels])
 
     def windows_per_epoch(self) -> int:
-        return -(-len(self.parts["train"][0]) // self.config.batch_size)
-
-    def epoch_batches(self, epoch: int) -> list[list[int]]:
-        if epoch != self._epoch:
-            generator = torch.Generator().manual_seed(self.config.seed * 7919 + epoch)
-            lengths = [x.shape[0] for x in self.parts["train"][0]]
-            self._epoch = epoch
-            self._batches = bucket_batches(lengths, self.config.batch_size, generator,
-                                           self.config.buckets)
-        return self._batches
+        return len(self.batches)
 
     def train_loss(self, model, epoch: int, window: int, state):
         inputs, labels = self.parts["train"]
-        chosen = self.epoch_batches(epoch)[window]
+        chosen = self.batches(epoch)[window]
         x, lengths = pad([inputs[i] for i in chosen])
         logits = model(x.to(self.device), lengths)
         weights = None if self.weights is None else self.weights.to(self.device)

@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from rnnkit.data.buckets import bucket_batches, in_order_batches, pad
+from rnnkit.data.buckets import EpochBatches, in_order_batches, pad
 from rnnkit.data.conll import (
     SCHEMES,
     Sentence,
@@ -189,13 +189,11 @@ class Vocabularies:
 def collate(encoded: list[tuple], chosen: list[int]):
     """(words (B, T), chars (B, T, L), char lengths (B, T), lengths (B,), tags (B, T) or None)."""
     words, lengths = pad([encoded[i][0] for i in chosen])
-    longest = max(len(c) for i in chosen for c in encoded[i][1])
-    chars = torch.zeros(*words.shape, longest, dtype=torch.long)
+    valid = torch.arange(words.shape[1])[None, :] < lengths[:, None]  # (B, T), row-major order
+    spelled, spelled_lengths = pad([c for i in chosen for c in encoded[i][1]])  # (words, L)
+    chars = torch.zeros(*words.shape, spelled.shape[1], dtype=torch.long)
     char_lengths = torch.zeros(words.shape, dtype=torch.long)
-    for row, i in enumerate(chosen):
-        for position, spelled in enumerate(encoded[i][1]):
-            chars[row, position, : len(spelled)] = spelled
-            char_lengths[row, position] = len(spelled)
+    chars[valid], char_lengths[valid] = spelled, spelled_lengths
     tags = None if encoded[chosen[0]][2] is None else pad([encoded[i][2] for i in chosen])[0]
     return words, chars, char_lengths, lengths, tags
 
@@ -208,7 +206,9 @@ class TagTask:
         self.sentences = {k: v for k, v in (splits or {}).items() if v}
         self.parts = {k: [vocab.encode(s, config.max_word_length, k) for s in v]
                       for k, v in self.sentences.items()}
-        self._epoch, self._batches = -1, []
+        if "train" in self.parts:
+            self.batches = EpochBatches([len(e[0]) for e in self.parts["train"]], config.batch_size,
+                                        config.seed, config.buckets)
         # the best checkpoint is the one with the best entity F1 (the loss keeps falling on
         # O-heavy data while entities get worse)
         self.selection = ("f1", True) if vocab.scheme != "none" else ("token_accuracy", True)
@@ -218,17 +218,11 @@ class TagTask:
                       self.vocab.model_scheme())
 
     def windows_per_epoch(self) -> int:
-        return -(-len(self.parts["train"]) // self.config.batch_size)
+        return len(self.batches)
 
     def train_loss(self, model, epoch: int, window: int, state):
-        if epoch != self._epoch:
-            generator = torch.Generator().manual_seed(self.config.seed * 7919 + epoch)
-            lengths = [len(e[0]) for e in self.parts["train"]]
-            self._epoch = epoch
-            self._batches = bucket_batches(lengths, self.config.batch_size, generator,
-                                           self.config.buckets)
         words, chars, char_lengths, lengths, tags = collate(self.parts["train"],
-                                                            self._batches[window])
+                                                            self.batches(epoch)[window])
         if self.config.word_dropout:
             words = words.masked_fill(torch.rand(words.shape) < self.config.word_dropout, 0)
         d = self.device
