@@ -10,6 +10,7 @@ Every series is scaled with statistics of its own training part only.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -190,18 +191,22 @@ class ForecastTask:
     """The fit() task: shuffled windows of every series' training part; validation windows
     end inside the held-out validation part."""
 
-    def __init__(self, config: ForecastConfig, series: list[Series], device, scalers=None) -> None:
+    def __init__(self, config: ForecastConfig, series: list[Series], device,
+                 scalers: list[dict] | None = None, season: int | None = None) -> None:
+        """With `scalers` (and `season`) of a trained run, the task only forecasts and scores:
+        no training windows are enumerated and nothing is fitted."""
         if config.target is None:
-            import dataclasses
-
             config = dataclasses.replace(config, target=target_name(config))
         self.config, self.device = config, device
         valid = config.valid_size or config.horizon
         self.prepared, self.train_windows, self.valid_windows = [], [], []
+        if scalers is not None:
+            self.prepared = [Prepared(s, config, 0, scaler) for s, scaler in zip(series, scalers)]
+            self.season = season
+            return
         for k, s in enumerate(series):
             train_end = len(s) - config.test_size - valid
-            p = Prepared(s, config, train_end, scalers[k] if scalers else None)
-            self.prepared.append(p)
+            self.prepared.append(Prepared(s, config, train_end))
             self.train_windows += [(k, o) for o in origins_between(0, train_end, config.lookback,
                                                                    config.horizon, config.stride)]
             self.valid_windows += [(k, o) for o in origins_between(
@@ -307,4 +312,5 @@ class ForecastTask:
     def meta(self) -> dict:
         return {"name": "forecast", "season": self.season,
                 "scalers": [{k: v.to_json() for k, v in p.scalers.items()} for p in self.prepared],
-                "series": [p.name for p in self.prepared]}
+                "series": [p.name for p in self.prepared],
+                "inputs": self.prepared[0].inputs.shape[1], "future": self.prepared[0].known.shape[1]}

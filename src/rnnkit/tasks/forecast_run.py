@@ -11,7 +11,7 @@ from rnnkit.data.forecast_sets import load_forecast_set
 from rnnkit.data.tables import read_table
 from rnnkit.data.text import DataError
 from rnnkit.data.timeseries import Series, future_times, read_series
-from rnnkit.tasks.forecast import ForecastConfig, Forecaster, ForecastTask, Prepared, load_series, target_name
+from rnnkit.tasks.forecast import ForecastConfig, Forecaster, ForecastTask, load_series, target_name
 from rnnkit.tasks.forecast_math import Scaler
 from rnnkit.train.checkpoint import split_prefix
 from rnnkit.train.config import from_dict
@@ -34,16 +34,9 @@ def load_forecaster(run_dir, which: str = "best", device="cpu"):
     config = from_dict(ForecastConfig, meta["config"])
     config = dataclasses.replace(config, target=target_name(config))
     saved = meta["task"]
-    inputs = 1 + len(config.names(config.covariates)) + known_width(config, saved)
-    model = Forecaster(config, inputs, known_width(config, saved))
+    model = Forecaster(config, saved["inputs"], saved["future"])
     model.load_state_dict(split_prefix(tensors, "model"))
     return config, saved, model.to(device).eval()
-
-
-def known_width(config: ForecastConfig, saved: dict) -> int:
-    names = config.names(config.known_future)
-    columns = set(saved["scalers"][0])
-    return sum(1 if n in columns else 2 for n in names)
 
 
 def read_for_run(config: ForecastConfig, data: str | None, future_rows: bool = False) -> list[Series]:
@@ -95,7 +88,7 @@ def forecast_ahead(config, saved, model, series: list[Series], horizon: int, dev
                        s.frequency)
         results.append((s, known))
     extended = [s for s, _ in results]
-    task = task_for_forecast(config, saved, extended, device)
+    task = reopened_task(config, saved, extended, device)
     windows = [(k, known) for k, (_, known) in enumerate(results)]
     predicted = task.forecast(model, windows)
     out = []
@@ -106,13 +99,10 @@ def forecast_ahead(config, saved, model, series: list[Series], horizon: int, dev
     return out
 
 
-def task_for_forecast(config, saved, series, device) -> ForecastTask:
-    """A task over series whose targets end in NaN (the future): windows are not enumerated."""
-    task = ForecastTask.__new__(ForecastTask)
-    task.config, task.device, task.season = config, torch.device(device), saved["season"]
-    task.prepared = [Prepared(s, config, 0, scalers) for s, scalers in
-                     zip(series, scalers_for(saved, series))]
-    return task
+def reopened_task(config, saved, series, device) -> ForecastTask:
+    """The run's task over new series, with the run's scalers and season."""
+    return ForecastTask(config, series, torch.device(device), scalers_for(saved, series),
+                        saved["season"])
 
 
 def backtest(config, saved, model, series: list[Series], folds: int, device="cpu") -> dict:
@@ -121,7 +111,7 @@ def backtest(config, saved, model, series: list[Series], folds: int, device="cpu
     if folds < 1:
         raise ValueError(f"--folds must be >= 1, got {folds}")
     H, L = config.horizon, config.lookback
-    task = task_for_forecast(config, saved, series, device)
+    task = reopened_task(config, saved, series, device)
     per_fold = []
     for fold in range(folds):
         windows = []
