@@ -14,7 +14,8 @@ import time
 import torch
 
 from rnnkit.data.buckets import padding_share
-from rnnkit.tasks.classify import ClassifyConfig, prepare_run
+from rnnkit.run import prepare
+from rnnkit.tasks.classify.spec import ClassifyConfig
 
 
 def measure(task, model, steps: int) -> tuple[float, float]:
@@ -39,7 +40,8 @@ def run(quick: bool = False) -> str:
         results = {}
         for buckets in (True, False, True, False):
             config = dataclasses.replace(base, buckets=buckets)
-            _, task, model, _ = prepare_run(config)
+            setup = prepare("classify", config)
+            task, model = setup.task, setup.model
             torch.manual_seed(0)
             speed, padding = measure(task, model, steps)
             results.setdefault(buckets, []).append((speed, padding))

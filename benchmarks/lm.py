@@ -15,8 +15,9 @@ import time
 import torch
 from torch import nn
 
-from rnnkit.tasks.lm import generate
-from rnnkit.tasks.lm_run import LMConfig, prepare_run
+from rnnkit.run import prepare
+from rnnkit.tasks.lm.model import generate
+from rnnkit.tasks.lm.spec import LMConfig
 from rnnkit.train.fit import fit
 
 
@@ -54,9 +55,10 @@ def plain_training(task, vocab_size: int, config: LMConfig, steps: int) -> float
 
 def rnnkit_training(config: LMConfig, steps: int) -> tuple[float, object]:
     """Tokens/s of rnnkit's fit() (no evaluation inside the timed steps)."""
-    run_dir, task, model, _, device = prepare_run(config)
+    setup = prepare("lm", config)
+    task, model = setup.task, setup.model
     tokens, start = 0, time.perf_counter()
-    for event in fit(model, task, config, run_dir, device):
+    for event in fit(model, task, config, setup.run_dir, setup.device):
         if event["event"] == "step":
             tokens += task.train.batch_size * task.train.bptt
             if event["step"] == steps:

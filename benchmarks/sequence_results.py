@@ -53,8 +53,8 @@ def tfidf_baseline() -> dict:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
-    from rnnkit.tasks.classify import ClassifyConfig
-    from rnnkit.tasks.classify_data import load_splits
+    from rnnkit.tasks.classify.data import load_splits
+    from rnnkit.tasks.classify.spec import ClassifyConfig
 
     splits = load_splits(ClassifyConfig(dataset="rotten-tomatoes"))
     vectorizer = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1)

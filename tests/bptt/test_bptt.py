@@ -6,7 +6,7 @@ import torch
 import rnnkit
 from rnnkit import GRU, LSTM, RNN, StateGradRecorder
 from rnnkit.bptt import GRUBPTT, LSTMBPTT, ElmanBPTT
-from rnnkit.layers.sequence import step_mask
+from rnnkit.state import step_mask
 
 LAYERS = [
     lambda: RNN(3, 5),

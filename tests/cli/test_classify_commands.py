@@ -8,8 +8,8 @@ import pytest
 import torch
 
 from rnnkit.cli.main import main
-from rnnkit.tasks.classify import load_run
-from rnnkit.tasks.classify_data import Examples
+from rnnkit.run import open_run
+from rnnkit.tasks.classify.data import Examples
 
 TINY = ["--hidden-size", "12", "--batch-size", "8", "--eval-every", "10"]
 
@@ -58,9 +58,10 @@ def test_classify_train_predict_evaluate_round_trip(reviews, tmp_path, capsys, m
     assert [line["label"] for line in lines] == ["pos", "neg"]
     assert [len(line["top"]) for line in lines] == [2, 2]
     # the same probabilities as the reloaded model gives directly
-    task, model = load_run(run)
-    inputs, _ = task.encode(Examples(["superb plot"], None, ["1"]))
-    assert lines[0]["probability"] == pytest.approx(float(task.probabilities(model, inputs).max()))
+    reopened = open_run(run)
+    inputs, _ = reopened.task.encode(Examples(["superb plot"], None, ["1"]))
+    probabilities = reopened.task.probabilities(reopened.model, inputs)
+    assert lines[0]["probability"] == pytest.approx(float(probabilities.max()))
     code, out, _ = run_cli(["predict", run, reviews], capsys)
     assert len(out.splitlines()) == 120 and out.splitlines()[0].split("\t")[0] == "neg"
     confusion = tmp_path / "c.png"

@@ -89,7 +89,7 @@ def test_readme_commands_short_versions(corpus, tmp_path, capsys):
                             "--eval-every", "5", "--out", str(run_dir), "--format", "json"], capsys)
     assert code == 0
     summary = json.loads(out)
-    assert summary["steps"] == 10 and summary["ngram_baseline"]["order"] == 5
+    assert summary["steps"] == 10 and summary["baseline"]["order"] == 5
     assert (run_dir / "curves.png").read_bytes()[:4] == b"\x89PNG"
     assert json.loads((run_dir / "config.json").read_text())["hidden_size"] == 16
     code, out, _ = run_cli(["generate", str(run_dir), "--prime", "It is", "--length", "30",
@@ -123,4 +123,4 @@ def test_short_training_beats_the_ngram_baseline(tmp_path, capsys):
                             "--out", str(tmp_path / "run"), "--format", "json"], capsys)
     summary = json.loads(out)
     assert code == 0
-    assert summary["valid"]["loss"] < summary["ngram_baseline"]["loss"]
+    assert summary["valid"]["loss"] < summary["baseline"]["loss"]

@@ -4,11 +4,12 @@ import pytest
 import torch
 
 from rnnkit.data.buckets import bucket_batches, pad, padding_share
-from rnnkit.data.conll import detect_scheme, format_conll, k_fold, read_conll
+from rnnkit.data.conll import detect_scheme, format_conll, read_conll
 from rnnkit.data.encoders import TextEncoder
 from rnnkit.data.series import Scaler, from_long_table, load_ucr, read_ts
+from rnnkit.data.splits import k_fold
 from rnnkit.data.tables import read_table
-from rnnkit.data.text import DataError
+from rnnkit.errors import DataError
 
 
 def write(tmp_path, name, text):

@@ -4,14 +4,18 @@ weights; short training on slices of the bundled sets beats the majority class."
 import pytest
 import torch
 
+from rnnkit.config import load_config
 from rnnkit.data.conll import Sentence
 from rnnkit.data.encoders import TextEncoder
 from rnnkit.data.series import Scaler
 from rnnkit.layers.pooling import POOLING
-from rnnkit.tasks.classify import ClassifyConfig, ClassifyTask, prepare_run
-from rnnkit.tasks.classify_data import Examples
-from rnnkit.tasks.tag import TagConfig, TagTask, Vocabularies, collate
-from rnnkit.train.config import load_config
+from rnnkit.run import prepare
+from rnnkit.tasks.classify.data import Examples
+from rnnkit.tasks.classify.spec import ClassifyConfig
+from rnnkit.tasks.classify.task import ClassifyTask
+from rnnkit.tasks.tag.data import Vocabularies, collate
+from rnnkit.tasks.tag.spec import TagConfig
+from rnnkit.tasks.tag.task import TagTask
 from rnnkit.train.fit import fit
 
 CPU = torch.device("cpu")
@@ -69,7 +73,7 @@ def test_the_scaler_sees_only_the_training_split(tmp_path):
     config = load_config(ClassifyConfig, None, {
         "data": str(tmp_path / "train.csv"), "valid": str(tmp_path / "valid.csv"),
         "series_id": "id", "time_column": "t", "out": str(tmp_path / "run")})
-    _, task, _, _ = prepare_run(config)
+    task = prepare("classify", config).task
     assert float(task.scaler.mean[0]) == pytest.approx(sum(i + t for i in range(10)
                                                            for t in range(4)) / 40)
 
@@ -105,8 +109,9 @@ def test_italy_power_demand_slice_beats_the_majority_class(tmp_path):
         "dataset": "italypowerdemand", "out": str(tmp_path / "run"), "epochs": 40,
         "hidden_size": 32, "batch_size": 16, "lr": 3e-3, "eval_every": 20, "valid_fraction": 0.2,
         "dropout": 0.0})
-    run_dir, task, model, device = prepare_run(config)
-    for _ in fit(model, task, config, run_dir, device):
+    setup = prepare("classify", config)
+    task, model = setup.task, setup.model
+    for _ in fit(model, task, setup.config, setup.run_dir, setup.device):
         pass
     test = task.evaluate(model, "test", full=True)
     majority = max(test["per_class"].values(), key=lambda m: m["support"])["support"] / test["examples"]
@@ -118,8 +123,9 @@ def test_rotten_tomatoes_slice_beats_the_majority_class(tmp_path):
     config = load_config(ClassifyConfig, None, {
         "dataset": "rotten-tomatoes", "out": str(tmp_path / "run"), "epochs": 1, "max_steps": 200,
         "hidden_size": 64, "eval_every": 100, "pooling": "max"})
-    run_dir, task, model, device = prepare_run(config)
-    for _ in fit(model, task, config, run_dir, device):
+    setup = prepare("classify", config)
+    task, model = setup.task, setup.model
+    for _ in fit(model, task, setup.config, setup.run_dir, setup.device):
         pass
     test = task.evaluate(model, "test", full=True)
     majority = max(test["per_class"].values(), key=lambda m: m["support"])["support"] / test["examples"]

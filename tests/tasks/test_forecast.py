@@ -8,13 +8,21 @@ import pytest
 import torch
 
 from rnnkit.cli.main import main
+from rnnkit.config import load_config
 from rnnkit.data.tables import read_table
-from rnnkit.data.text import DataError
 from rnnkit.data.timeseries import Series, read_series
-from rnnkit.tasks.forecast import ForecastConfig, ForecastTask
-from rnnkit.tasks.forecast_math import Scaler, baselines, errors, infer_season, mase_scale, window_origins
-from rnnkit.tasks.forecast_run import backtest, load_forecaster, read_for_run
-from rnnkit.train.config import load_config
+from rnnkit.errors import DataError
+from rnnkit.run import open_run
+from rnnkit.tasks.forecast.metrics import (
+    Scaler,
+    baselines,
+    errors,
+    infer_season,
+    mase_scale,
+    window_origins,
+)
+from rnnkit.tasks.forecast.spec import ForecastConfig
+from rnnkit.tasks.forecast.task import ForecastTask
 from rnnkit.train.fit import fit
 
 CPU = torch.device("cpu")
@@ -163,9 +171,8 @@ def test_train_forecast_backtest_round_trip(load_csv, tmp_path, capsys):
     # fold origins: one horizon apart, the last fold ending with the series' last row
     assert [f["origin"][0] for f in result["folds"]] == [
         "2021-03-16 04:00:00", "2021-03-16 16:00:00", "2021-03-17 04:00:00"]
-    config, saved, model = load_forecaster(run)
     with pytest.raises(DataError, match="too few for 40 folds"):
-        backtest(config, saved, model, read_for_run(config, str(load_csv)), 40)
+        open_run(run).backtest(str(load_csv), 40)
 
 
 @pytest.mark.parametrize("flags, expected", [
@@ -193,7 +200,7 @@ def test_many_series_in_one_file_each_scaled_on_its_own(tmp_path, capsys):
                               "--horizon", 7, "--test-size", 14, "--epochs", 2, "--out", run,
                               "--format", "json"], capsys)
     assert code == 0, err
-    config, saved, model = load_forecaster(run)
+    saved = open_run(run).meta["task"]
     assert saved["series"] == ["a", "b"]
     means = [s["target"]["mean"] for s in saved["scalers"]]
     assert means[0] == pytest.approx(13, abs=0.5) and means[1] == pytest.approx(1003, abs=0.5)

@@ -4,13 +4,19 @@ import pytest
 import torch
 
 from rnnkit.data.vocab import Vocabulary
-from rnnkit.tasks.lm import LanguageModel, generate, sample_next
-from rnnkit.tasks.ngram import KneserNey
+from rnnkit.decoding import sample_next
+from rnnkit.layers.config import RecurrentConfig
+from rnnkit.tasks.lm.model import LanguageModel, generate
+from rnnkit.tasks.lm.ngram import KneserNey
+
+
+def network(hidden_size, num_layers=1, cell="lstm"):
+    return RecurrentConfig(cell=cell, hidden_size=hidden_size, num_layers=num_layers)
 
 
 def test_resets_return_rows_to_the_initial_state():
     torch.manual_seed(0)
-    model = LanguageModel(7, 4, 6, 2, cell="gru").eval()
+    model = LanguageModel(7, 4, network(6, 2, "gru")).eval()
     tokens = torch.randint(0, 7, (2, 9))
     resets = torch.zeros(2, 9, dtype=torch.bool)
     resets[1, 4] = True
@@ -22,17 +28,17 @@ def test_resets_return_rows_to_the_initial_state():
 
 
 def test_tied_weights_share_storage_and_check_sizes():
-    model = LanguageModel(11, 8, 8, tie_weights=True)
+    model = LanguageModel(11, 8, network(8), tie_weights=True)
     assert model.head.weight is model.embedding.weight
     with pytest.raises(ValueError, match="tie_weights"):
-        LanguageModel(11, 8, 16, tie_weights=True)
+        LanguageModel(11, 8, network(16), tie_weights=True)
 
 
 def test_incremental_generation_equals_full_recompute():
     """Generating with the carried state gives what re-reading the whole history gives."""
     torch.manual_seed(1)
     vocab = Vocabulary.build(["abcdefgh\n"], "char")
-    model = LanguageModel(len(vocab), 5, 7, 2).eval()
+    model = LanguageModel(len(vocab), 5, network(7, 2)).eval()
     text = generate(model, vocab, "abc", 12, greedy=True)
     ids = vocab.encode("abc")
     for _ in range(12):
@@ -56,7 +62,7 @@ def test_sampling_controls():
 
 def test_generation_rejects_unknown_prime_characters():
     vocab = Vocabulary.build(["abc"], "char")
-    model = LanguageModel(len(vocab), 3, 4)
+    model = LanguageModel(len(vocab), 3, network(4))
     with pytest.raises(ValueError, match="'z'"):
         generate(model, vocab, "az", 5)
 

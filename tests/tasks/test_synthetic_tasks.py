@@ -21,6 +21,6 @@ def test_lstm_beats_chance_on_temporal_order_and_digits(tmp_path, capsys):
 
 def test_impossible_benchmark_flags_exit_2(tmp_path, capsys):
     assert main(["train", "temporal-order", "--seq-len", "5", "--out", str(tmp_path / "r")]) == 2
-    assert "T >= 10" in capsys.readouterr().err
+    assert "--seq-len >= 10" in capsys.readouterr().err
     assert main(["train", "copy", "--hidden-size", "0", "--out", str(tmp_path / "r")]) == 2
     assert "hidden_size must be >= 1" in capsys.readouterr().err

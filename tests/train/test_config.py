@@ -1,7 +1,7 @@
 import pytest
 
-from rnnkit.tasks.lm_run import LMConfig
-from rnnkit.train.config import from_dict, load_config, to_dict
+from rnnkit.config import from_dict, load_config, to_dict
+from rnnkit.tasks.lm.spec import LMConfig
 
 
 def test_precedence_defaults_then_file_then_flags(tmp_path):

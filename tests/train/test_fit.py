@@ -5,10 +5,13 @@ import dataclasses
 import pytest
 import torch
 
-from rnnkit.tasks.lm import generate
-from rnnkit.tasks.lm_run import LMConfig, load_run, prepare_run, read_metrics
-from rnnkit.train.checkpoint import CheckpointError, load_checkpoint
+from rnnkit.errors import CheckpointError
+from rnnkit.run import open_run, prepare
+from rnnkit.tasks.lm.model import generate
+from rnnkit.tasks.lm.spec import LMConfig
+from rnnkit.train.checkpoint import load_checkpoint
 from rnnkit.train.fit import fit
+from rnnkit.train.run_folder import read_log
 
 TEXT = ("the quick brown fox jumps over the lazy dog. " * 40
         + "pack my box with five dozen liquor jugs. " * 40)
@@ -29,9 +32,10 @@ def small_config(corpus, out, **changes):
 
 
 def run(config, stop_after_step=None):
-    run_dir, task, model, _, device = prepare_run(config)
+    setup = prepare("lm", config)
+    model, run_dir = setup.model, setup.run_dir
     events = []
-    for event in fit(model, task, config, run_dir, device):
+    for event in fit(model, setup.task, config, run_dir, setup.device):
         events.append(event)
         if stop_after_step is not None and event["event"] == "eval" and event["step"] == stop_after_step:
             break  # a kill right after a checkpoint
@@ -45,13 +49,14 @@ def test_resume_after_interruption_equals_uninterrupted_run(corpus, tmp_path):
     assert events[0]["event"] == "step" and events[0]["step"] == 9
     for p, q in zip(whole.state_dict().values(), resumed.state_dict().values()):
         assert torch.equal(p, q)
-    losses = [m["valid_loss"] for m in read_metrics(whole_dir)]
-    assert losses == [m["valid_loss"] for m in read_metrics(part_dir)]
+    losses = [m["valid_loss"] for m in read_log(whole_dir, "metrics.jsonl")]
+    assert losses == [m["valid_loss"] for m in read_log(part_dir, "metrics.jsonl")]
 
 
 def test_state_is_detached_between_windows(corpus, tmp_path):
     config = small_config(corpus, tmp_path / "run", max_steps=5)
-    run_dir, task, model, _, device = prepare_run(config)
+    setup = prepare("lm", config)
+    run_dir, task, model, device = setup.run_dir, setup.task, setup.model, setup.device
     seen = []
     original = task.train_loss
 
@@ -69,7 +74,8 @@ def test_state_is_detached_between_windows(corpus, tmp_path):
 
 def test_nan_loss_is_skipped_then_stops_keeping_the_last_good_checkpoint(corpus, tmp_path):
     config = small_config(corpus, tmp_path / "run", max_steps=40, max_bad_steps=3)
-    run_dir, task, model, _, device = prepare_run(config)
+    setup = prepare("lm", config)
+    run_dir, task, model, device = setup.run_dir, setup.task, setup.model, setup.device
     original = task.train_loss
     calls = {"n": 0}
 
@@ -98,11 +104,11 @@ def test_nan_loss_is_skipped_then_stops_keeping_the_last_good_checkpoint(corpus,
 
 def test_checkpoint_round_trip_gives_identical_parameters_and_generation(corpus, tmp_path):
     model, _, run_dir = run(small_config(corpus, tmp_path / "run"))
-    loaded, vocab, config, _ = load_run(run_dir, "last")
-    for p, q in zip(model.state_dict().values(), loaded.state_dict().values()):
+    reopened = open_run(run_dir, "last")
+    for p, q in zip(model.state_dict().values(), reopened.model.state_dict().values()):
         assert torch.equal(p, q)
-    a = generate(model.eval(), vocab, "the ", 40, temperature=0.9, seed=3)
-    b = generate(loaded, vocab, "the ", 40, temperature=0.9, seed=3)
+    a = generate(model.eval(), reopened.task.vocab, "the ", 40, temperature=0.9, seed=3)
+    b = reopened.generate("the ", 40, temperature=0.9, seed=3)
     assert a == b and a.startswith("the ")
 
 
@@ -116,7 +122,7 @@ def test_corrupt_checkpoint_is_one_clear_error(tmp_path):
 def test_existing_run_is_not_overwritten_without_asking(corpus, tmp_path):
     run(small_config(corpus, tmp_path / "run", max_steps=4))
     with pytest.raises(ValueError, match="--resume.*--overwrite"):
-        prepare_run(small_config(corpus, tmp_path / "run"))
+        prepare("lm", small_config(corpus, tmp_path / "run"))
 
 
 def test_a_kill_during_a_save_leaves_the_previous_checkpoint(corpus, tmp_path, monkeypatch):

@@ -15,12 +15,7 @@ from typing import NamedTuple
 import torch
 from torch import Tensor
 
-
-def detach_state(state):
-    """The same state values with no gradient history (a tensor or a tuple of tensors)."""
-    if isinstance(state, tuple):
-        return type(state)(*(leaf.detach() for leaf in state))
-    return state.detach()
+from rnnkit.state import detach_state
 
 
 class Window(NamedTuple):

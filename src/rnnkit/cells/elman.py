@@ -5,7 +5,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from rnnkit.cells.base import RecurrentCell, check_choice
+from rnnkit.cells.base import RecurrentCell
+from rnnkit.checks import check_choice
 
 NONLINEARITIES = ("tanh", "relu")
 

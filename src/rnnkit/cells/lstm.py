@@ -8,7 +8,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from rnnkit.cells.base import RecurrentCell, check_probability, check_size
+from rnnkit.cells.base import RecurrentCell
+from rnnkit.checks import check_probability, check_size
 
 
 class LSTMState(NamedTuple):

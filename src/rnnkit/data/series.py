@@ -13,7 +13,8 @@ from pathlib import Path
 import torch
 
 from rnnkit.data.tables import Table
-from rnnkit.data.text import DataError, read_text
+from rnnkit.data.text import read_text
+from rnnkit.errors import DataError
 
 # Bundled UCR/UEA sets shipped inside the sktime package (official train/test splits).
 UCR = {"gunpoint": "GunPoint", "italypowerdemand": "ItalyPowerDemand", "basicmotions": "BasicMotions",

@@ -11,7 +11,7 @@ import importlib.util
 import re
 from pathlib import Path
 
-from rnnkit.data.text import DataError
+from rnnkit.errors import DataError
 
 TINY_SHAKESPEARE = (
     "coriolanus",

@@ -7,7 +7,8 @@ import io
 import json
 from pathlib import Path
 
-from rnnkit.data.text import DataError, read_text
+from rnnkit.data.text import read_text
+from rnnkit.errors import DataError
 
 
 class Table:

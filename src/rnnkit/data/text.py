@@ -5,9 +5,7 @@ from __future__ import annotations
 import codecs
 from pathlib import Path
 
-
-class DataError(ValueError):
-    """Bad user data. Its message is one line that says what is wrong and what to do."""
+from rnnkit.errors import DataError
 
 
 def read_text(path: str | Path, encoding: str = "utf-8") -> str:
@@ -49,3 +47,13 @@ def load_documents(source: str | Path, encoding: str = "utf-8") -> list[str]:
             raise DataError(f"{path}: the folder has no files")
         return [read_text(file, encoding) for file in files]
     return [read_text(path, encoding)]
+
+
+def read_lines(source: str, stdin_text: str | None, what: str) -> list[str]:
+    """The non-blank lines of a file, or of the text read from stdin (source "-"), stripped;
+    DataError if there are none."""
+    text = (stdin_text or "") if source == "-" else read_text(source)
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines:
+        raise DataError(f"{'stdin' if source == '-' else source}: no {what} to read")
+    return lines

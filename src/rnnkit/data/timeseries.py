@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from rnnkit.data.tables import Table
-from rnnkit.data.text import DataError
+from rnnkit.errors import DataError
 
 FILLS = ("none", "linear", "ffill", "zero")
 CALENDAR = ("hour", "weekday", "month", "dayofyear", "timeofday")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from rnnkit.data.text import DataError
+from rnnkit.errors import DataError
 
 LEVELS = ("char", "word")
 UNKNOWN = {"char": "\ufffd", "word": "<unk>"}
@@ -42,6 +42,8 @@ class Vocabulary:
         if max_size is not None:
             ranked = ranked[: max_size - 1]
         return cls([UNKNOWN[level], *ranked], level)
+
+    unknown_id = 0  # the unknown token's id: what a token outside the vocabulary reads as
 
     def __len__(self) -> int:
         return len(self.tokens)

@@ -14,6 +14,7 @@ from torch import Tensor
 
 from rnnkit.layers import StackedRecurrent, StateGradRecorder
 from rnnkit.layers.modes import evaluating
+from rnnkit.state import flatten_state, unflatten_state
 
 
 def gradient_flow(layer: StackedRecurrent, x: Tensor, step_losses) -> dict:
@@ -64,19 +65,12 @@ def jacobian_products(layer: StackedRecurrent, x: Tensor, steps: int = 50, seque
 
 def _products(cell, x: Tensor, steps: int) -> list[float]:
     """‖J_k ⋯ J_1‖₂ for one sequence x (1, T, D), J_t = ∂s_t/∂s_{t−1} (state flattened)."""
-    state = cell.init_state(1, like=x)
-    template = state
-    flat = torch.cat([leaf.reshape(-1) for leaf in (state if isinstance(state, tuple) else (state,))])
-
-    def unflatten(vector):
-        if isinstance(template, tuple):
-            sizes = [leaf.shape[-1] for leaf in template]
-            return type(template)(*(p.view(1, -1) for p in vector.split(sizes)))
-        return vector.view(1, -1)
+    template = cell.init_state(1, like=x)
+    flat = flatten_state(template)
 
     def step(vector, gi_t):
-        _, new = cell.step(gi_t, unflatten(vector))
-        return torch.cat([leaf.reshape(-1) for leaf in (new if isinstance(new, tuple) else (new,))])
+        _, new = cell.step(gi_t, unflatten_state(vector, template))
+        return flatten_state(new)
 
     norms, product = [], None
     with evaluating(cell):

@@ -48,7 +48,7 @@ def gate_saturation(layer: StackedRecurrent, x: Tensor, lengths: Tensor | None =
                       else [module])
         for recurrent in directions:
             key = f"layer{index}.{'backward' if recurrent.reverse else 'forward'}"
-            result[key] = _saturation_of(recurrent, inputs)
+            result[key] = _saturation_of(recurrent, inputs, lengths)
         inputs, _ = module(inputs, lengths)
     return result
 
@@ -63,16 +63,20 @@ def _saturated(a: Tensor, kind: str) -> Tensor:
     return a == 0
 
 
-def _saturation_of(recurrent, x: Tensor) -> dict:
+def _saturation_of(recurrent, x: Tensor, lengths: Tensor | None) -> dict:
+    """Saturated fractions of one direction, over the valid steps of each sequence: the layer's
+    own time loop (and its reversal within lengths) runs, and each step is observed."""
     cell = recurrent.cell
+    counts: dict[str, list[float]] = {name: [0.0, 0.0] for name in cell.squashing}
+
+    def observe(gi_t: Tensor, state, m_t: Tensor | None) -> None:
+        values = cell.activations(gi_t, state)
+        for name, kind in cell.squashing.items():
+            inside = torch.ones_like(values[name], dtype=torch.bool) if m_t is None else (
+                m_t.expand_as(values[name]))
+            counts[name][0] += float((_saturated(values[name], kind) & inside).sum())
+            counts[name][1] += float(inside.sum())
+
     with evaluating(cell):
-        sequence = x.flip(1) if recurrent.reverse else x
-        state = cell.init_state(x.shape[0], like=x)
-        counts: dict[str, list[float]] = {name: [0.0, 0.0] for name in cell.squashing}
-        for gi_t in cell.input_projection(sequence).unbind(1):
-            values = cell.activations(gi_t, state)
-            for name, kind in cell.squashing.items():
-                counts[name][0] += float(_saturated(values[name], kind).sum())
-                counts[name][1] += values[name].numel()
-            _, state = cell.step(gi_t, state)
-    return {name: saturated / total for name, (saturated, total) in counts.items()}
+        recurrent(x, lengths, backend="loop", observe=observe)
+    return {name: saturated / max(total, 1.0) for name, (saturated, total) in counts.items()}

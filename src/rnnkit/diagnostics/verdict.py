@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass
 
 from rnnkit.diagnostics.flow import gradient_flow, jacobian_products
 from rnnkit.diagnostics.inspect import gate_saturation, recurrent_spectrum
+from rnnkit.errors import ConfigError
 
 ADVICE = {
     "vanishing": [
@@ -44,6 +45,15 @@ class Thresholds:
     exploding_factor: float = 1e3
     jump_factor: float = 100.0
     saturation_fraction: float = 0.5
+
+    def __post_init__(self) -> None:
+        for name in ("vanishing_factor", "exploding_factor", "jump_factor"):
+            value = getattr(self, name)
+            if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 1):
+                raise ConfigError(f"{name} must be a finite number > 1, got {value}")
+        if not 0 < self.saturation_fraction <= 1:
+            raise ConfigError(f"saturation_fraction must be in (0, 1], got "
+                              f"{self.saturation_fraction}")
 
 
 def judge(flow: dict, saturation: dict | None = None, grad_norms: list[float] | None = None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from rnnkit.cells.base import check_choice
+from rnnkit.checks import check_choice
 from rnnkit.layers.recurrent import Recurrent
 
 MERGES = ("concat", "sum", "mean")

@@ -12,6 +12,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from rnnkit.state import length_mask
+
 FORBIDDEN = -1e4
 
 
@@ -41,7 +43,7 @@ class CRF(nn.Module):
         start, trans, end = self.scores()
         B, T, _ = emissions.shape
         lengths = lengths.to(emissions.device)
-        valid = torch.arange(T, device=emissions.device)[None, :] < lengths[:, None]
+        valid = length_mask(lengths, T)
         rows = torch.arange(B, device=emissions.device)
         gold = emissions.gather(2, tags[..., None]).squeeze(-1).masked_fill(~valid, 0).sum(1)
         gold = gold + start[tags[:, 0]] + end[tags[rows, lengths - 1]]
@@ -60,7 +62,7 @@ class CRF(nn.Module):
         start, trans, end = self.scores()
         B, T, _ = emissions.shape
         lengths = lengths.to(emissions.device)
-        valid = torch.arange(T, device=emissions.device)[None, :] < lengths[:, None]
+        valid = length_mask(lengths, T)
         best = start + emissions[:, 0]
         pointers = []
         for t in range(1, T):

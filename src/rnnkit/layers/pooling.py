@@ -12,7 +12,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from rnnkit.cells.base import check_choice
+from rnnkit.checks import check_choice
+from rnnkit.state import length_mask, state_leaves
 
 POOLING = ("last", "mean", "max", "attention")
 
@@ -34,10 +35,9 @@ class Pooling(nn.Module):
     def forward(self, outputs: Tensor, lengths: Tensor, final_state) -> Tensor:
         """outputs (B, T, F) zero past each length; lengths (B,); the layer's final state."""
         if self.mode == "last":
-            h = final_state[0] if isinstance(final_state, tuple) else final_state
+            h = state_leaves(final_state)[0]
             return h[-self.directions :].transpose(0, 1).reshape(h.shape[1], -1)
-        steps = torch.arange(outputs.shape[1], device=outputs.device)
-        valid = steps[None, :] < lengths.to(outputs.device)[:, None]  # (B, T)
+        valid = length_mask(lengths.to(outputs.device), outputs.shape[1])  # (B, T)
         if self.mode == "mean":
             total = (outputs * valid[..., None]).sum(1)
             return total / lengths.to(outputs.device, outputs.dtype)[:, None]

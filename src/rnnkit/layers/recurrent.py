@@ -7,16 +7,18 @@ from torch import Tensor, nn
 
 from rnnkit.bptt import run_bptt
 from rnnkit.cells.base import RecurrentCell
-from rnnkit.layers.sequence import reverse_within_lengths, step_mask, where_state
+from rnnkit.state import reverse_within_lengths, step_mask, where_state
 
 
-def run_loop(cell: RecurrentCell, x: Tensor, state, mask: Tensor | None):
+def run_loop(cell: RecurrentCell, x: Tensor, state, mask: Tensor | None, observe=None):
     """The reference path: call the cell once per step.
 
     The input projections of all steps are one matrix product (`cell.input_projection`), then
     `cell.step` runs each step: the same computation as calling the cell on every x_t.
     x (B, T, D); mask (B, T, 1) bool or None. Past a sequence's end its state is held and its
     output is zero, so the final state is the state at the sequence's own last step.
+    `observe(gi_t, state, m_t)`, if given, sees each step's input projection and the state it
+    starts from (m_t (B, 1): which sequences are inside their length), e.g. for the diagnosis.
     Returns outputs (B, T, R) and the final state.
     """
     B, T, _ = x.shape
@@ -24,6 +26,8 @@ def run_loop(cell: RecurrentCell, x: Tensor, state, mask: Tensor | None):
     gi = cell.input_projection(x).unbind(1)  # T × (B, G·H); unbind: one gradient buffer, not T
     outputs = []
     for t in range(T):
+        if observe is not None:
+            observe(gi[t], state, None if mask is None else mask[:, t])
         h_t, new_state = cell.step(gi[t], state, noise)
         if mask is not None:
             m_t = mask[:, t]  # (B, 1)
@@ -52,7 +56,7 @@ class StateGradRecorder:
 class Recurrent(nn.Module):
     """A cell over time, forward or (with `reverse=True`) backward, batch-first.
 
-    `forward(x, lengths=None, state=None, backend="loop", recorder=None)`:
+    `forward(x, lengths=None, state=None, backend="loop", recorder=None, observe=None)`:
     x (B, T, D) -> outputs (B, T, R), final state. The backward direction reads each sequence
     from its own last valid step to its first, so padding never enters it.
     Backends: "loop" calls the cell step by step (any variant, autograd does the gradients);
@@ -73,6 +77,7 @@ class Recurrent(nn.Module):
         backend: str = "loop",
         recorder=None,
         key: str = "",
+        observe=None,
     ):
         if self.reverse:
             x = reverse_within_lengths(x, lengths)
@@ -90,7 +95,7 @@ class Recurrent(nn.Module):
 
             out, state = run_bptt(self.cell, x, state, mask, on_backward)
         else:
-            out, state = run_loop(self.cell, x, state, mask)
+            out, state = run_loop(self.cell, x, state, mask, observe)
         if self.reverse:
             out = reverse_within_lengths(out, lengths)
         return out, state

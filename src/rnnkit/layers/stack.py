@@ -17,11 +17,12 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from rnnkit.bptt import bptt_unsupported_reason
-from rnnkit.cells.base import RecurrentCell, check_choice, check_probability, check_size
+from rnnkit.cells.base import RecurrentCell
+from rnnkit.checks import check_choice, check_probability, check_size
 from rnnkit.layers.bidirectional import Bidirectional, merge_directions
 from rnnkit.layers.fused import flat_weights, run_fused
 from rnnkit.layers.recurrent import Recurrent
-from rnnkit.layers.sequence import stack_states, unstack_states
+from rnnkit.state import stack_states, state_from_leaves, state_leaves, unstack_states
 
 BACKENDS = ("auto", "fused", "loop", "bptt")
 
@@ -164,8 +165,7 @@ class StackedRecurrent(nn.Module):
             )
             if K == 2 and self.merge != "concat":
                 out = merge_directions(*out.chunk(2, dim=-1), self.merge)
-            finals += unstack_states(type(cell_states[0])(*final) if isinstance(final, tuple)
-                                     else final)
+            finals += unstack_states(state_from_leaves(cell_states[0], state_leaves(final)))
         return out, stack_states(finals)
 
     def initial_state(self, batch: int, like: Tensor):
@@ -205,8 +205,7 @@ class StackedRecurrent(nn.Module):
         if state is None:
             return [cell.init_state(x.shape[0], like=x) for cell in cells]
         expected = cells[0].init_state(x.shape[0], like=x)
-        leaves = expected if isinstance(expected, tuple) else (expected,)
-        given = state if isinstance(state, tuple) else (state,)
+        leaves, given = state_leaves(expected), state_leaves(state)
         names = getattr(expected, "_fields", ("h",))
         if len(given) != len(leaves) or not all(isinstance(g, Tensor) for g in given):
             raise TypeError(f"state must be {'a tuple (h, c)' if len(leaves) > 1 else 'a tensor'} "
@@ -215,4 +214,4 @@ class StackedRecurrent(nn.Module):
             want = (len(cells), *leaf.shape)
             if tuple(got.shape) != want:
                 raise ValueError(f"state {name} must have shape {want}, got {tuple(got.shape)}")
-        return unstack_states(type(expected)(*given) if isinstance(expected, tuple) else state)
+        return unstack_states(state_from_leaves(expected, given))

@@ -1,1 +1,1 @@
-"""Tasks: data + model head + loss + metrics + generate/predict, one module per task."""
+"""The tasks, one package each (lm, classify, tag, forecast, synthetic), and their registry."""

@@ -15,9 +15,7 @@ import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 
-
-class CheckpointError(ValueError):
-    """A missing or unreadable checkpoint; the message is one line."""
+from rnnkit.errors import CheckpointError
 
 
 def write_atomic(path: Path, write) -> None:

@@ -6,12 +6,8 @@ gradient clipping with the pre-clip norm reported every step, skipping non-finit
 periodic evaluation, checkpoints (`best` and `last`), early stopping, budgets, and resuming.
 fit() is a generator of plain dicts (events); it prints nothing.
 
-A task has: `windows_per_epoch()`, `train_loss(model, epoch, window, state) -> (loss, state,
-tokens)`, `evaluate(model) -> metrics` (with "loss"), `meta() -> dict` saved with each
-checkpoint, optionally `selection = (metric, higher_is_better)` naming the validation figure
-that picks `best` and drives early stopping (default: the loss; `best_loss` then holds minus a
-higher-is-better metric), and `diagnose(model, grad_norms) -> report` (used when
-`diagnose_every` is set).
+A task is anything that follows `rnnkit.tasks.base.Task` (windows per epoch, train loss,
+evaluate, meta, selection, diagnose).
 """
 
 from __future__ import annotations
@@ -25,7 +21,9 @@ from pathlib import Path
 
 import torch
 
-from rnnkit.bptt.truncation import detach_state
+from rnnkit.cells import LSTMState
+from rnnkit.config import to_dict
+from rnnkit.state import detach_state, state_from_leaves, state_leaves
 from rnnkit.train.checkpoint import (
     load_checkpoint,
     optimizer_from_tensors,
@@ -33,7 +31,7 @@ from rnnkit.train.checkpoint import (
     save_checkpoint,
     split_prefix,
 )
-from rnnkit.train.config import TrainConfig, to_dict
+from rnnkit.train.config import TrainConfig
 from rnnkit.train.optim import Schedule, clip_gradients, make_optimizer
 
 
@@ -98,6 +96,7 @@ def fit(model, task, config: TrainConfig, run_dir: Path, device: torch.device):
             state = None if new_state is None else detach_state(new_state)
             step_log.write(json.dumps({"step": progress.step, "loss": loss, "lr": lr,
                                        "grad_norm": grad_norm}) + "\n")
+            step_log.flush()
             yield {"event": "step", "step": progress.step, "epoch": epoch, "loss": loss, "lr": lr,
                    "grad_norm": grad_norm, "total_steps": total_steps,
                    "tokens_per_s": tokens / max(time.monotonic() - tick, 1e-9)}
@@ -167,7 +166,7 @@ def evaluate_and_save(model, task, config, run_dir: Path, optimizer, schedule, p
     """Validation metrics; `best` when they improve; always `last`; one line in metrics.jsonl."""
     metrics = task.evaluate(model)
     schedule.observe(metrics["loss"])
-    name, higher_is_better = getattr(task, "selection", ("loss", False))
+    name, higher_is_better = task.selection
     score = -metrics[name] if higher_is_better else metrics[name]
     improved = score < progress.best_loss
     if improved:
@@ -205,7 +204,7 @@ def checkpoint_contents(model, task, config, optimizer, schedule, progress, stat
     tensors["rng.torch"] = torch.get_rng_state()
     if torch.cuda.is_available():
         tensors["rng.cuda"] = torch.cuda.get_rng_state()
-    leaves = [] if state is None else (list(state) if isinstance(state, tuple) else [state])
+    leaves = state_leaves(state)
     tensors.update({f"state.{i}": leaf for i, leaf in enumerate(leaves)})
     meta = {"format": "rnnkit-checkpoint", "version": 1, "config": to_dict(config),
             "task": task.meta(), "optimizer": optim_meta, "schedule": schedule.state(),
@@ -233,7 +232,6 @@ def restore(path: Path, model, optimizer, schedule, device):
     leaves = [v.to(device) for k, v in sorted(split_prefix(tensors, "state").items())]
     state = None
     if leaves:
-        from rnnkit.cells import LSTMState
-
-        state = LSTMState(*leaves) if meta["state_type"] == "LSTMState" else leaves[0]
+        template = LSTMState(*leaves) if meta["state_type"] == "LSTMState" else leaves[0]
+        state = state_from_leaves(template, leaves)
     return progress, state

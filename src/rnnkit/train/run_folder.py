@@ -3,38 +3,41 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import torch
 
+from rnnkit.config import to_dict
+from rnnkit.errors import CheckpointError, ConfigError
 from rnnkit.train.checkpoint import load_checkpoint, write_json
-from rnnkit.train.config import to_dict
 
 RUN_FILES = ("metrics.jsonl", "steps.jsonl", "diagnostics.jsonl", "last.safetensors",
-             "best.safetensors")
+             "best.safetensors", "task.json", "summary.json", "curves.png", "confusion.png",
+             "diagnosis.json", "gradient_flow.png", "saturation.png", "gradient_heatmap.png")
 
 
 def choose_device(name: str) -> torch.device:
     """"auto" is a GPU when PyTorch sees one, else the CPU; "cuda" without a GPU is an error."""
     if name == "cuda" and not torch.cuda.is_available():
-        raise ValueError("--device cuda: no GPU is visible to PyTorch here; use --device cpu or auto")
+        raise ConfigError("--device cuda: no GPU is visible to PyTorch here; use --device cpu or auto")
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     return torch.device(name)
 
 
-def open_run(config) -> tuple[Path, torch.device]:
+def check_run_folder(config) -> tuple[Path, torch.device]:
     """Check that the run folder may be used as asked, pick the device, seed everything."""
     run_dir = Path(config.out)
     existing = (run_dir / "last.safetensors").exists()
     if config.resume and not existing:
-        raise ValueError(f"{run_dir}: nothing to resume (no last.safetensors)")
+        raise CheckpointError(f"{run_dir}: nothing to resume (no last.safetensors)")
     if existing and not (config.resume or config.overwrite):
-        raise ValueError(f"{run_dir} already holds a run; pass --resume to continue it or "
+        raise CheckpointError(f"{run_dir} already holds a run; pass --resume to continue it or "
                          f"--overwrite to replace it")
     device = choose_device(config.device)
     if config.precision != "fp32" and device.type != "cuda":
-        raise ValueError(f"--precision {config.precision} needs a GPU; on CPU use fp32")
+        raise ConfigError(f"--precision {config.precision} needs a GPU; on CPU use fp32")
     torch.manual_seed(config.seed)
     return run_dir, device
 
@@ -45,6 +48,7 @@ def start_run_folder(run_dir: Path, config) -> None:
     if config.overwrite and not config.resume:
         for name in RUN_FILES:
             (run_dir / name).unlink(missing_ok=True)
+        shutil.rmtree(run_dir / "tensorboard", ignore_errors=True)
     write_json(run_dir / "config.json", to_dict(config))
 
 
@@ -60,11 +64,11 @@ def open_checkpoint(run_dir: str | Path, which: str = "best"):
     """(path, tensors, meta) of a run's `which` checkpoint ("best", falling back to "last")."""
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
-        raise ValueError(f"{run_dir}: no such run folder")
+        raise CheckpointError(f"{run_dir}: no such run folder")
     path = run_dir / f"{which}.safetensors"
     if not path.exists():
         path = run_dir / "last.safetensors"
     tensors, meta = load_checkpoint(path)
     if meta.get("format") != "rnnkit-checkpoint":
-        raise ValueError(f"{path}: not an rnnkit checkpoint")
+        raise CheckpointError(f"{path}: not an rnnkit checkpoint")
     return path, tensors, meta

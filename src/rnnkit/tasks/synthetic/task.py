@@ -1,78 +1,24 @@
-"""The long-range benchmark tasks as `rnnkit train` tasks: adding, copy, temporal order, digits.
-
-Each reports its score beside its analytic baseline (the best memoryless score), so a run says
-at once whether the network learned to carry information across the sequence.
-"""
+"""`SyntheticTask`: a long-range benchmark for fit(); every step a fresh generated batch (the
+digits a shuffled split), scored beside its analytic baseline."""
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
-from torch import Tensor, nn
+from torch import Tensor
 
 from rnnkit.data import synthetic
-from rnnkit.diagnostics import Thresholds, diagnose
-from rnnkit.layers import make_layer
 from rnnkit.layers.modes import evaluating
-from rnnkit.train.config import TrainConfig, option
-
-TASKS = ("adding", "copy", "temporal-order", "digits")
-
-
-@dataclass(frozen=True)
-class SyntheticConfig(TrainConfig):
-    """A long-range benchmark task. Defaults follow Arjovsky et al. (2016)."""
-
-    task: str = option("adding", "which benchmark", choices=TASKS)
-    seq_len: int = option(100, "T: sequence length (adding, temporal order) or delay (copy)", low=1)
-    digits_mode: str = option("rows", "digits read by rows (T=8), pixels (T=64) or permuted pixels",
-                              choices=("rows", "pixels", "permuted"))
-    cell: str = option("lstm", "recurrent cell", choices=("rnn", "lstm", "gru"))
-    nonlinearity: str = option("tanh", "Elman RNN nonlinearity", choices=("tanh", "relu"))
-    hidden_size: int = option(128, "hidden units per layer", low=1)
-    num_layers: int = option(1, "stacked recurrent layers", low=1)
-    init: str = option("default", "weight initialisation",
-                       choices=("default", "xavier", "orthogonal", "identity"))
-    layer_norm: bool = option(False, "layer-normalised cell")
-    batch_size: int = option(50, "sequences per batch", low=1)
-    optimizer: str = option("rmsprop", "optimiser", choices=("sgd", "adam", "adamw", "rmsprop"))
-    lr: float = option(1e-3, "learning rate", low=0.0)
-    clip_norm: float = option(1.0, "clip the global gradient norm to this (0: off)", low=0.0)
-    steps_per_epoch: int = option(100, "generated batches per epoch", low=1)
-    eval_every: int = option(100, "steps between evaluations and checkpoints", low=1)
-    valid_size: int = option(1000, "generated validation sequences", low=1)
+from rnnkit.tasks.base import TaskBase, last_step_losses
+from rnnkit.tasks.synthetic.model import SequenceModel
 
 
-class SequenceModel(nn.Module):
-    """Inputs (real vectors, or token ids one-hot encoded) -> rnnkit layer -> linear head,
-    read at the last step (many-to-one) or at every step (many-to-many)."""
-
-    def __init__(self, input_size: int, output_size: int, config: SyntheticConfig, *,
-                 tokens: bool, every_step: bool) -> None:
-        super().__init__()
-        self.input_size, self.tokens, self.every_step = input_size, tokens, every_step
-        options = {"init": config.init, "layer_norm": config.layer_norm}
-        if config.cell == "rnn":
-            options["nonlinearity"] = config.nonlinearity
-        self.rnn = make_layer(config.cell, input_size, config.hidden_size, config.num_layers,
-                              **options)
-        self.head = nn.Linear(self.rnn.output_size, output_size)
-
-    def features(self, x: Tensor) -> Tensor:
-        return F.one_hot(x, self.input_size).float() if self.tokens else x
-
-    def forward(self, x: Tensor) -> Tensor:
-        out, _ = self.rnn(self.features(x))
-        return self.head(out if self.every_step else out[:, -1])
-
-
-class SyntheticTask:
+class SyntheticTask(TaskBase):
     """A benchmark task for fit(): every step a fresh batch, fixed by (seed, epoch, step)."""
 
-    def __init__(self, config: SyntheticConfig, device) -> None:
+    def __init__(self, config, device) -> None:
         self.config, self.device, self.name = config, device, config.task
         T = config.seq_len
         if self.name == "adding":
@@ -115,7 +61,7 @@ class SyntheticTask:
         chosen = torch.randperm(len(y), generator=generator)[window * size : (window + 1) * size]
         return x[chosen], y[chosen]
 
-    def windows_per_epoch(self) -> int:
+    def epoch_windows(self) -> int:
         if self.name == "digits":
             return math.ceil(len(self.splits["train"][1]) / self.config.batch_size)
         return self.config.steps_per_epoch
@@ -127,7 +73,7 @@ class SyntheticTask:
             return F.cross_entropy(output.transpose(1, 2), y)
         return F.cross_entropy(output, y)
 
-    def train_loss(self, model, epoch: int, window: int, state):
+    def window_loss(self, model, epoch: int, window: int, state):
         seed = self.config.seed * 1_000_003 + epoch * 100_003  # digits: one shuffle per epoch
         if self.name != "digits":
             seed += window  # generated tasks: a fresh batch every step
@@ -148,25 +94,21 @@ class SyntheticTask:
             metrics["accuracy"] = float((tail == y[:, -synthetic.COPY_LENGTH :]).float().mean())
         return metrics
 
-    def diagnose(self, model, grad_norms: list[float] | None = None,
-                 thresholds: Thresholds | None = None) -> dict:
+    def diagnosis_inputs(self, model):
+        """The first 32 validation sequences, with the task's own per-step losses."""
         x, y = (t[:32].to(self.device) for t in self.valid)
 
         def step_losses(outputs: Tensor) -> Tensor:
             if self.every_step:
                 return F.cross_entropy(model.head(outputs).transpose(1, 2), y, reduction="none")
-            losses = torch.zeros(outputs.shape[:2], device=outputs.device)
             last = model.head(outputs[:, -1])
-            per = ((last - y) ** 2).sum(-1) if self.name == "adding" else F.cross_entropy(
-                last, y, reduction="none")
-            losses[:, -1] = per
-            return losses
+            return last_step_losses(outputs, lambda: ((last - y) ** 2).sum(-1) if self.name == "adding"
+                                    else F.cross_entropy(last, y, reduction="none"))
 
-        with evaluating(model):
-            report = diagnose(model.rnn, model.features(x), step_losses, grad_norms=grad_norms,
-                              thresholds=thresholds or Thresholds())
-        model.zero_grad(set_to_none=True)
-        return report
+        return model.rnn, model.features(x), step_losses
+
+    def example_inputs(self) -> tuple:
+        return (self.valid[0][:1].to(self.device),)
 
     def meta(self) -> dict:
         return {"name": self.name, "baseline": self.baseline}

@@ -11,9 +11,9 @@ from importlib import metadata
 from pathlib import Path
 
 from rnnkit.data.series import UCR, from_long_table, load_ucr, read_ts
+from rnnkit.data.splits import holdout
 from rnnkit.data.tables import read_table
-from rnnkit.data.text import DataError
-from rnnkit.tasks.network import holdout
+from rnnkit.errors import DataError
 
 DATASETS = ("rotten-tomatoes", *UCR)
 

@@ -1,4 +1,4 @@
-"""Language modelling: embedding -> rnnkit layer -> linear head; metrics; generation."""
+"""The language model: embedding -> rnnkit layer -> linear head; its loss, metrics, generation."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from rnnkit.data.batching import StreamBatches
-from rnnkit.data.text import DataError
 from rnnkit.data.vocab import Vocabulary
-from rnnkit.layers import make_layer
+from rnnkit.decoding import check_sampling, sample_next
+from rnnkit.errors import ConfigError
+from rnnkit.layers.config import RecurrentConfig
 from rnnkit.layers.modes import evaluating
-from rnnkit.layers.sequence import map_state
+from rnnkit.state import map_state
 
 
 class LanguageModel(nn.Module):
@@ -23,18 +24,18 @@ class LanguageModel(nn.Module):
     needs the layer's output size (hidden_size, or proj_size) to equal embedding_size.
     """
 
-    def __init__(self, vocab_size: int, embedding_size: int, hidden_size: int, num_layers: int = 1,
-                 *, cell: str = "lstm", dropout: float = 0.0, tie_weights: bool = False,
-                 **layer_options) -> None:
+    def __init__(self, vocab_size: int, embedding_size: int, network: RecurrentConfig,
+                 tie_weights: bool = False) -> None:
         super().__init__()
+        if network.bidirectional:
+            raise ConfigError("a language model reads left to right: --bidirectional cannot be used")
         self.embedding = nn.Embedding(vocab_size, embedding_size)
-        self.rnn = make_layer(cell, embedding_size, hidden_size, num_layers, dropout=dropout,
-                              **layer_options)
-        self.dropout = nn.Dropout(dropout)
+        self.rnn = network.build(embedding_size)
+        self.dropout = nn.Dropout(network.dropout)
         self.head = nn.Linear(self.rnn.output_size, vocab_size)
         if tie_weights:
             if self.rnn.output_size != embedding_size:
-                raise ValueError(
+                raise ConfigError(
                     f"tie_weights needs embedding_size == the layer's output size "
                     f"({self.rnn.output_size}), got embedding_size={embedding_size}"
                 )
@@ -93,32 +94,15 @@ def evaluate_stream(model: LanguageModel, batches: StreamBatches, level: str,
     return metrics_from_loss(total / count, level)
 
 
-def sample_next(logits: Tensor, *, temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0,
-                greedy: bool = False, generator: torch.Generator | None = None) -> int:
-    """One token id from logits (V,): greedy, or sampled with temperature, top-k and top-p."""
-    if greedy or temperature == 0:
-        return int(logits.argmax())
-    logits = logits.float() / temperature
-    if top_k and top_k < logits.shape[0]:
-        threshold = torch.topk(logits, top_k).values[-1]
-        logits = logits.masked_fill(logits < threshold, float("-inf"))
-    if top_p < 1.0:
-        sorted_logits, order = logits.sort(descending=True)
-        cumulative = sorted_logits.softmax(-1).cumsum(-1)
-        drop = cumulative - sorted_logits.softmax(-1) >= top_p  # keep the smallest prefix ≥ p
-        logits = logits.masked_fill(torch.zeros_like(drop).scatter(0, order, drop), float("-inf"))
-    probabilities = logits.softmax(-1)
-    return int(torch.multinomial(probabilities, 1, generator=generator))
-
-
 @torch.no_grad()
 def generate(model: LanguageModel, vocab: Vocabulary, prime: str = "", length: int = 200, *,
              temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0, greedy: bool = False,
              seed: int | None = None, device=None) -> str:
     """The prime followed by `length` generated tokens. The prime is read once; then each new
     token is one step from the carried state (the history is never fed again)."""
-    if temperature < 0 or not 0 < top_p <= 1 or top_k < 0 or length < 0:
-        raise ValueError("need temperature >= 0, 0 < top_p <= 1, top_k >= 0, length >= 0")
+    check_sampling(temperature, top_k, top_p)
+    if length < 0:
+        raise ConfigError(f"--length must be >= 0, got {length}")
     ids = vocab.encode(prime, strict=True) if prime else []
     if not ids:
         ids = [vocab.index.get("\n", 1 if len(vocab) > 1 else 0)]
@@ -128,7 +112,8 @@ def generate(model: LanguageModel, vocab: Vocabulary, prime: str = "", length: i
         logits, state = model(torch.tensor([ids], device=device))
         for _ in range(length):
             token = sample_next(logits[0, -1].cpu(), temperature=temperature, top_k=top_k,
-                                top_p=top_p, greedy=greedy, generator=generator)
+                                top_p=top_p, greedy=greedy, generator=generator,
+                                banned=(vocab.unknown_id,))
             new.append(token)
             logits, state = model(torch.tensor([[token]], device=device), state)
     text = vocab.decode(new)
@@ -138,18 +123,9 @@ def generate(model: LanguageModel, vocab: Vocabulary, prime: str = "", length: i
     return prime + joiner + text
 
 
-def check_corpus(ids_count: int, batch_size: int, bptt: int, name: str) -> None:
-    """A corpus must fill at least one window of every row."""
-    if ids_count < batch_size * (bptt + 1):
-        raise DataError(
-            f"the {name} text has {ids_count} tokens, fewer than one window of {bptt + 1} tokens "
-            f"for each of {batch_size} rows; use a longer text or smaller --batch-size/--bptt"
-        )
-
-
 def diagnosis_inputs(model: LanguageModel, tokens: Tensor, targets: Tensor):
     """(layer, embedded inputs, per-step loss function) for `rnnkit.diagnostics.diagnose`."""
-    x = model.embedding(tokens).detach()  # (B, T, E)
+    x = model.embedding(tokens)  # (B, T, E)
 
     def step_losses(outputs: Tensor) -> Tensor:  # (B, T)
         logits = model.head(outputs)

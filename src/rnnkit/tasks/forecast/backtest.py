@@ -1,74 +1,20 @@
-"""A forecasting run: train it, reopen it, forecast past the end of a series, backtest it."""
+"""A trained forecaster at work: forecasts past the end of a series, and a rolling-origin
+backtest against the naive baselines on the same windows."""
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
-import torch
 
-from rnnkit.data.forecast_sets import load_forecast_set
-from rnnkit.data.tables import read_table
-from rnnkit.data.text import DataError
-from rnnkit.data.timeseries import Series, future_times, read_series
-from rnnkit.tasks.forecast import ForecastConfig, Forecaster, ForecastTask, load_series, target_name
-from rnnkit.tasks.forecast_math import Scaler
-from rnnkit.train.checkpoint import split_prefix
-from rnnkit.train.config import from_dict
-from rnnkit.train.run_folder import open_checkpoint, open_run, start_run_folder
-
-
-def prepare_run(config: ForecastConfig):
-    run_dir, device = open_run(config)
-    task = ForecastTask(config, load_series(config), device)
-    model = task.build_model().to(device)
-    start_run_folder(run_dir, config)
-    return run_dir, task, model, device
-
-
-def load_forecaster(run_dir, which: str = "best", device="cpu"):
-    """(config, saved task meta, model) of a forecasting run."""
-    path, tensors, meta = open_checkpoint(run_dir, which)
-    if meta.get("task", {}).get("name") != "forecast":
-        raise DataError(f"{path}: not a forecasting run")
-    config = from_dict(ForecastConfig, meta["config"])
-    config = dataclasses.replace(config, target=target_name(config))
-    saved = meta["task"]
-    model = Forecaster(config, saved["inputs"], saved["future"])
-    model.load_state_dict(split_prefix(tensors, "model"))
-    return config, saved, model.to(device).eval()
-
-
-def read_for_run(config: ForecastConfig, data: str | None, future_rows: bool = False) -> list[Series]:
-    """The series of --data read as the run's config describes (or the run's bundled series)."""
-    if data is None:
-        if not config.dataset:
-            raise DataError("give --data: a CSV in the format the run was trained on")
-        return [load_forecast_set(config.dataset)]
-    table = read_table(data, config.encoding)
-    names = [config.target, *config.names(config.covariates)]
-    names += [n for n in config.names(config.known_future) if n in table.columns]
-    tail = (config.target, *config.names(config.covariates)) if future_rows else ()
-    return read_series(table, config.time_column, names, config.series_id, config.fill, tail)
-
-
-def scalers_for(saved: dict, series: list[Series]) -> list[dict]:
-    """The training scalers of each series, matched by name (one series: whatever its name)."""
-    by_name = dict(zip(saved["series"], saved["scalers"]))
-    out = []
-    for s in series:
-        found = by_name.get(s.name) if len(saved["series"]) > 1 or len(series) > 1 else saved["scalers"][0]
-        if found is None:
-            raise DataError(f"series {s.name!r} was not in the training run "
-                            f"({', '.join(saved['series'])})")
-        out.append({k: Scaler.from_json(v) for k, v in found.items()})
-    return out
+from rnnkit.data.timeseries import Series, future_times
+from rnnkit.errors import ConfigError, DataError
+from rnnkit.tasks.forecast.data import scalers_for
+from rnnkit.tasks.forecast.task import ForecastTask
 
 
 def forecast_ahead(config, saved, model, series: list[Series], horizon: int, device="cpu") -> list[dict]:
     """The next `horizon` values after each series' last known target, with intervals."""
     if horizon != config.horizon:
-        raise ValueError(f"the model forecasts --horizon {config.horizon} steps, got {horizon}")
+        raise ConfigError(f"the model forecasts --horizon {config.horizon} steps, got {horizon}")
     columns_needed = [n for n in config.names(config.known_future) if n in series[0].columns]
     results = []
     for s in series:
@@ -101,7 +47,7 @@ def forecast_ahead(config, saved, model, series: list[Series], horizon: int, dev
 
 def reopened_task(config, saved, series, device) -> ForecastTask:
     """The run's task over new series, with the run's scalers and season."""
-    return ForecastTask(config, series, torch.device(device), scalers_for(saved, series),
+    return ForecastTask(config, series, device, scalers_for(saved, series),
                         saved["season"])
 
 
@@ -109,7 +55,7 @@ def backtest(config, saved, model, series: list[Series], folds: int, device="cpu
     """Rolling origin: `folds` forecasts of `horizon` steps ending at the series' end, each from
     the data before its origin; model and baselines on the same windows, per fold and mean."""
     if folds < 1:
-        raise ValueError(f"--folds must be >= 1, got {folds}")
+        raise ConfigError(f"--folds must be >= 1, got {folds}")
     H, L = config.horizon, config.lookback
     task = reopened_task(config, saved, series, device)
     per_fold = []

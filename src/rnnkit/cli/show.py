@@ -1,0 +1,61 @@
+"""Printing what the run API returns: figures as lines and tables, the same for every task."""
+
+from __future__ import annotations
+
+import math
+
+from rnnkit.cli.progress import figures_line
+
+HIDDEN = ("labels", "confusion", "sample")
+
+
+def print_figures(title: str, figures: dict) -> None:
+    """`title: scalar figures` on one line, then a table for each dict of dicts (per class,
+    per entity type, model and baselines)."""
+    print(f"{title}: {figures_line(figures)}".rstrip(": "))
+    for key, value in figures.items():
+        if key in HIDDEN or not isinstance(value, dict) or not value:
+            continue
+        rows = {name: row for name, row in value.items() if isinstance(row, dict)}
+        if rows:
+            print_table(key.replace("_", " "), rows)
+
+
+def print_table(title: str, rows: dict[str, dict]) -> None:
+    columns = [c for c in next(iter(rows.values())) if isinstance(next(iter(rows.values()))[c],
+                                                                  (int, float))]
+    width = max(10, *(len(str(name)) for name in rows)) + 2
+    print(f"  {title:<{width}}" + "".join(f"{c.replace('_', ' '):>12}" for c in columns))
+    for name, row in rows.items():
+        print(f"  {str(name):<{width}}" + "".join(f"{cell(row.get(c)):>12}" for c in columns))
+
+
+def cell(value) -> str:
+    if isinstance(value, bool) or value is None:
+        return str(value)
+    if isinstance(value, int):
+        return str(value)
+    return f"{value:.4g}" if math.isfinite(value) and abs(value) >= 1e4 else f"{value:.4f}"
+
+
+def print_summary(summary: dict) -> None:
+    """The end of `rnnkit train`: where the run is, why it stopped, baseline and figures."""
+    print(f"run: {summary['run']} ({summary['steps']} steps; {summary['stop_reason']})")
+    if summary.get("checkpoint") is None:
+        print("no checkpoint was kept: no figures")
+        return
+    print(f"figures of the {summary['checkpoint']} checkpoint")
+    baseline = summary.get("baseline")
+    if baseline:
+        flat = {k: v for k, v in baseline.items() if not isinstance(v, dict)}
+        if flat:
+            print_figures("baseline", flat)
+        for name, figures in baseline.items():
+            if isinstance(figures, dict):
+                print_figures(f"baseline ({name})", figures)
+    for part in ("valid", "test"):
+        if part in summary:
+            print_figures({"valid": "validation", "test": "test"}[part], summary[part])
+    if "sample" in summary:
+        print("sample:")
+        print(summary["sample"])

@@ -1,0 +1,145 @@
+"""What fit() and the run API rely on: the Task protocol, its shared defaults, and TaskSpec.
+
+A *task* is the training side of one kind of problem (its data, its loss, its evaluation); a
+*spec* says how the run API makes, reopens and uses one: its config class, how to prepare a
+run, how to reopen a saved one, and what a reopened run can do (evaluate a file, predict,
+generate, forecast, backtest). `tasks/registry.py` maps each task name to its spec.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+from torch import Tensor, nn
+
+from rnnkit.diagnostics import Thresholds, diagnose
+from rnnkit.errors import ConfigError
+from rnnkit.layers.modes import evaluating
+
+
+@runtime_checkable
+class Task(Protocol):
+    """The protocol fit() trains through. `train_loss` returns (loss, carried state or None,
+    tokens); `evaluate` returns validation metrics with "loss"; `selection` = (metric,
+    higher_is_better) picks the best checkpoint; `meta` is saved with every checkpoint."""
+
+    selection: tuple[str, bool]
+
+    def windows_per_epoch(self) -> int: ...
+
+    def train_loss(self, model: nn.Module, epoch: int, window: int, state) -> tuple: ...
+
+    def evaluate(self, model: nn.Module) -> dict: ...
+
+    def meta(self) -> dict: ...
+
+    def diagnose(self, model: nn.Module, grad_norms: list[float] | None = None,
+                 thresholds: Thresholds | None = None) -> dict: ...
+
+    def shard(self, rank: int, world_size: int) -> None: ...
+
+    def example_inputs(self) -> tuple: ...
+
+
+class TaskBase:
+    """Defaults every task shares. A task implements `epoch_windows()` and `window_loss(model,
+    epoch, window, state)` over the whole epoch; `shard` then gives this process every
+    world_size-th window from its rank on (a task whose windows carry state overrides it).
+    `diagnose` runs the gradient diagnosis on what `diagnosis_inputs(model)` returns."""
+
+    selection: tuple[str, bool] = ("loss", False)
+    rank: int = 0
+    world_size: int = 1
+
+    def epoch_windows(self) -> int:
+        raise NotImplementedError
+
+    def window_loss(self, model, epoch: int, window: int, state) -> tuple:
+        raise NotImplementedError
+
+    def shard(self, rank: int, world_size: int) -> None:
+        """Train on this process's share of every epoch: windows rank, rank + world_size, ..."""
+        check_shard(rank, world_size)
+        self.rank, self.world_size = rank, world_size
+
+    def windows_per_epoch(self) -> int:
+        return len(range(self.rank, self.epoch_windows(), self.world_size))
+
+    def train_loss(self, model, epoch: int, window: int, state) -> tuple:
+        return self.window_loss(model, epoch, self.rank + window * self.world_size, state)
+
+    def diagnosis_inputs(self, model) -> tuple:
+        """(recurrent layer, its inputs (B, T, D), step_losses(outputs) -> (B, T))."""
+        raise NotImplementedError
+
+    def diagnose(self, model, grad_norms: list[float] | None = None,
+                 thresholds: Thresholds | None = None) -> dict:
+        """The gradient diagnosis on held-out data, in evaluation mode."""
+        with evaluating(model):
+            layer, x, step_losses = self.diagnosis_inputs(model)
+            report = diagnose(layer, x.detach(), step_losses, grad_norms=grad_norms,
+                              thresholds=thresholds or Thresholds())
+        model.zero_grad(set_to_none=True)
+        return report
+
+
+def check_shard(rank: int, world_size: int) -> None:
+    if not (isinstance(world_size, int) and world_size >= 1 and isinstance(rank, int)
+            and 0 <= rank < world_size):
+        raise ValueError(f"need 0 <= rank < world_size, got rank {rank!r}, world_size {world_size!r}")
+
+
+def last_step_losses(outputs: Tensor, loss_at_end: Callable[[], Tensor]) -> Tensor:
+    """(B, T) step losses that are zero but at the last step, where `loss_at_end()` (B,) goes."""
+    losses = outputs.new_zeros(outputs.shape[:2])
+    losses[:, -1] = loss_at_end()
+    return losses
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A run ready to train: the task, the model on its device, and what the run API reports
+    before training (`facts`: a one-line description; `baseline`: figures computed first)."""
+
+    task: Any
+    model: nn.Module
+    facts: str
+    baseline: dict | None = None
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """How the run API trains, reopens and uses one task. Capabilities a task lacks are None.
+
+    prepare(config, device, resume_meta) -> Prepared;
+    final(task, model, run_dir) -> figures of the best model ({"valid", "test", ...}), writing
+        any plots of its own into the run folder;
+    reopen(config, meta, tensors, device) -> (task without training data, model in eval mode);
+    attach_data(task) -> None: give a reopened task its held-out data (for the diagnosis);
+    evaluate(run, data, encoding) -> figures on a file (or the bundled test split);
+    predict(run, source, **options) -> a list of records; generate(run, **options) -> text;
+    forecast(run, data, horizon) -> per-series forecasts; backtest(run, data, folds) -> figures.
+    """
+
+    name: str
+    config_class: type
+    help: str
+    description: str
+    prepare: Callable
+    final: Callable
+    reopen: Callable
+    attach_data: Callable
+    fixed: dict = field(default_factory=dict)  # config values the task name sets (benchmarks)
+    evaluate: Callable | None = None
+    predict: Callable | None = None
+    generate: Callable | None = None
+    forecast: Callable | None = None
+    backtest: Callable | None = None
+
+
+def refuse(condition: bool, message: str) -> None:
+    """A ConfigError with `message` when `condition` holds: settings a task cannot use."""
+    if condition:
+        raise ConfigError(message)

@@ -1,0 +1,98 @@
+"""The series of a forecasting run: read and checked, and each prepared as the model sees
+it (scaled on its own training part, with its known-future features)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rnnkit.data.forecast_sets import FORECAST_SETS, load_forecast_set
+from rnnkit.data.tables import read_table
+from rnnkit.data.timeseries import CALENDAR, Series, calendar_features, read_series
+from rnnkit.errors import DataError
+from rnnkit.tasks.forecast.metrics import Scaler
+
+
+class PreparedSeries:
+    """One series as the model sees it: scaled inputs (T, features), known-future (T, K),
+    scaled target (T,), the raw target, and the scalers fitted on its training part."""
+
+    def __init__(self, series: Series, config, train_end: int, scalers=None) -> None:
+        self.series, self.name = series, series.name
+        self.raw = series.columns[config.target]
+        covariates = config.names(config.covariates)
+        future = config.names(config.known_future)
+        self.scalers = scalers or {
+            "target": Scaler.fit(self.raw[:train_end], config.scaling),
+            **{c: Scaler.fit(series.columns[c][:train_end]) for c in covariates + future
+               if c in series.columns}}
+        self.target = self.scalers["target"](self.raw)
+        past = [self.scalers[c](series.columns[c]) for c in covariates]
+        self.known = self.known_future(series.times, future, series.columns)
+        self.inputs = np.column_stack([self.target, *past, self.known]).astype(np.float32)
+
+    def known_future(self, times, names: list[str], columns: dict) -> np.ndarray:
+        calendar = [n for n in names if n not in columns]
+        parts = [self.scalers[n](columns[n])[:, None] for n in names if n in columns]
+        if calendar:
+            parts.append(calendar_features(times, calendar))
+        return np.column_stack(parts).astype(np.float32) if parts else np.zeros((len(times), 0),
+                                                                                np.float32)
+
+
+def load_series(config) -> list[Series]:
+    """The series to train on, checked: columns exist, lengths suffice."""
+    if config.dataset:
+        series = [load_forecast_set(config.dataset)]
+        target = FORECAST_SETS[config.dataset][0]
+        if config.target not in (None, target):
+            raise DataError(f"the {config.dataset} series is {target!r}, not {config.target!r}")
+    elif config.data:
+        if not config.target:
+            raise DataError("give --target: the column to forecast")
+        table = read_table(config.data, config.encoding)
+        names = [config.target, *config.names(config.covariates)]
+        names += [n for n in config.names(config.known_future) if n in table.columns]
+        unknown = [n for n in config.names(config.known_future) if n not in table.columns
+                   and n not in CALENDAR]
+        if unknown:
+            raise DataError(f"{config.data}: known-future {unknown[0]!r} is neither a column "
+                            f"({', '.join(table.columns)}) nor a calendar feature ({', '.join(CALENDAR)})")
+        series = read_series(table, config.time_column, names, config.series_id, config.fill)
+    else:
+        raise DataError(f"give --data FILE.csv or --dataset ({', '.join(FORECAST_SETS)})")
+    need = config.lookback + config.horizon + (config.valid_size or config.horizon) + config.test_size
+    for s in series:
+        if len(s) < need:
+            raise DataError(f"series {s.name!r} has {len(s)} steps; lookback + horizon + validation "
+                            f"+ test need {need}")
+    return series
+
+
+def target_name(config) -> str:
+    return config.target or FORECAST_SETS[config.dataset][0]
+
+
+def read_for_run(config, data: str | None, future_rows: bool = False) -> list[Series]:
+    """The series of --data read as the run's config describes (or the run's bundled series)."""
+    if data is None:
+        if not config.dataset:
+            raise DataError("give --data: a CSV in the format the run was trained on")
+        return [load_forecast_set(config.dataset)]
+    table = read_table(data, config.encoding)
+    names = [config.target, *config.names(config.covariates)]
+    names += [n for n in config.names(config.known_future) if n in table.columns]
+    tail = (config.target, *config.names(config.covariates)) if future_rows else ()
+    return read_series(table, config.time_column, names, config.series_id, config.fill, tail)
+
+
+def scalers_for(saved: dict, series: list[Series]) -> list[dict]:
+    """The training scalers of each series, matched by name (one series: whatever its name)."""
+    by_name = dict(zip(saved["series"], saved["scalers"]))
+    out = []
+    for s in series:
+        found = by_name.get(s.name) if len(saved["series"]) > 1 or len(series) > 1 else saved["scalers"][0]
+        if found is None:
+            raise DataError(f"series {s.name!r} was not in the training run "
+                            f"({', '.join(saved['series'])})")
+        out.append({k: Scaler.from_json(v) for k, v in found.items()})
+    return out

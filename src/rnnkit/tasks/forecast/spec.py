@@ -1,0 +1,120 @@
+"""The forecasting task for the run API: its config, how a run is prepared and reopened, and
+what a reopened run does: forecast past the end of a series, and backtest."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+
+from rnnkit.config import option, with_default
+from rnnkit.data.forecast_sets import FORECAST_SETS
+from rnnkit.data.timeseries import CALENDAR, FILLS
+from rnnkit.layers.config import RecurrentConfig
+from rnnkit.tasks.base import Prepared, TaskSpec, refuse
+from rnnkit.tasks.forecast import backtest as rolling
+from rnnkit.tasks.forecast.data import load_series, read_for_run, target_name
+from rnnkit.tasks.forecast.task import ForecastTask
+from rnnkit.train.config import TrainConfig, training_option
+
+
+@dataclass(frozen=True)
+class ForecastConfig(RecurrentConfig, TrainConfig):
+    """Forecast the next --horizon values of a series from the last --lookback."""
+
+    hidden_size: int = with_default(RecurrentConfig, "hidden_size", 64)
+    batch_size: int = with_default(TrainConfig, "batch_size", 32)
+    lr: float = with_default(TrainConfig, "lr", 1e-3)
+    eval_every: int = with_default(TrainConfig, "eval_every", 100)
+    data: str | None = option(None, "CSV file with a time column and the target")
+    dataset: str | None = option(None, "a bundled series instead of --data",
+                                 choices=tuple(FORECAST_SETS))
+    encoding: str = option("utf-8", "text encoding of --data")
+    time_column: str | None = option(None, "the time column (numbers or ISO dates; none: rows are "
+                                     "steps)")
+    target: str | None = option(None, "the column to forecast")
+    series_id: str | None = option(None, "a column naming each series, for many series in one file")
+    covariates: str | None = option(None, "comma-separated past covariates (known up to the origin)")
+    known_future: str | None = option(None, "comma-separated known-future covariates: columns, or "
+                                      f"calendar features derived from the time ({', '.join(CALENDAR)})")
+    fill: str = option("none", "fill gaps and empty cells (none: they are errors)", choices=FILLS)
+    scaling: str = option("standard", "target scaling (log: for positive series)",
+                          choices=("standard", "log"))
+    valid_size: int = option(0, "last steps (before --test-size) held out for validation "
+                             "(0: one horizon)", low=0)
+    test_size: int = option(0, "last steps never seen in training (for backtests)", low=0)
+    lookback: int = option(48, "past steps the model reads", group="model", low=1)
+    horizon: int = option(12, "future steps it forecasts", group="model", low=1)
+    relative: str = option("last", "what the outputs are added to (scaled units): the window's "
+                           "last value, the seasonal naive forecast, or nothing", group="model",
+                           choices=("last", "season", "none"))
+    season: int = option(0, "season length for the seasonal naive baseline and MASE (0: infer)",
+                         group="model", low=0)
+    architecture: str = option("direct", "direct multi-horizon head, or encoder-decoder",
+                               group="model", choices=("direct", "seq2seq"))
+    head: str = option("gaussian", "output: point, gaussian or quantile (intervals)",
+                       group="model", choices=("point", "gaussian", "quantile"))
+    stride: int = training_option(1, "steps between training windows", low=1)
+
+    def names(self, text: str | None) -> list[str]:
+        return [n.strip() for n in text.split(",") if n.strip()] if text else []
+
+    def check(self) -> None:
+        super().check()
+        refuse(self.architecture == "seq2seq" and self.bidirectional,
+               "--architecture seq2seq starts its decoder from the encoder's state: the encoder "
+               "cannot be --bidirectional")
+
+
+def prepare(config: ForecastConfig, device, resumed: dict | None) -> Prepared:
+    task = ForecastTask(config, load_series(config), device)
+    model = task.build_model().to(device)
+    facts = (f"forecasting {len(task.prepared)} series ({len(task.train_windows)} training "
+             f"windows, lookback {config.lookback}, horizon {config.horizon}, season "
+             f"{task.season}) with a {config.architecture} {config.cell.upper()} and a "
+             f"{config.head} head")
+    return Prepared(task, model, facts)
+
+
+def final(task: ForecastTask, model, run_dir: Path) -> dict:
+    """The best model's and the baselines' errors on the validation windows."""
+    return {"valid": task.score(model, task.valid_windows), "season": task.season}
+
+
+def reopen(config: ForecastConfig, meta: dict, device):
+    """(task over the run's bundled series, or over none, and the model); the caller loads
+    the weights. The training scalers and season come from the checkpoint."""
+    config = dataclasses.replace(config, target=target_name(config))
+    saved = meta["task"]
+    task = ForecastTask(config, [], device, scalers=[], season=saved["season"])
+    task.saved = saved
+    return task, task.model_for(saved["inputs"], saved["future"])
+
+
+def attach_data(task: ForecastTask) -> None:
+    """The run's own series and validation windows, scaled as in training."""
+    fresh = ForecastTask(task.config, load_series(task.config), task.device)
+    task.prepared, task.valid_windows = fresh.prepared, fresh.valid_windows
+
+
+def forecast(run, data: str | None = None, horizon: int | None = None) -> list[dict]:
+    """The next `horizon` values (the model's own) after each series' last known target."""
+    config = run.task.config
+    series = read_for_run(config, data, future_rows=True)
+    return rolling.forecast_ahead(config, run.task.saved, run.model, series,
+                                  horizon or config.horizon, run.task.device)
+
+
+def backtest(run, data: str | None = None, folds: int = 5) -> dict:
+    """Rolling-origin backtest over the last `folds` horizons of the series."""
+    config = run.task.config
+    return rolling.backtest(config, run.task.saved, run.model, read_for_run(config, data), folds,
+                            run.task.device)
+
+
+SPEC = TaskSpec(
+    name="forecast", config_class=ForecastConfig, help="time-series forecasting",
+    description="Train a multi-horizon forecaster on a CSV with a time column (or a bundled "
+                "series); validation beside naive baselines.",
+    prepare=prepare, final=final, reopen=reopen, attach_data=attach_data, forecast=forecast,
+    backtest=backtest)

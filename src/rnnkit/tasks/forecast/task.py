@@ -1,0 +1,176 @@
+"""`ForecastTask`: shuffled windows of every series for fit(); scaled batches, forecasts in the
+original units, and the model's and the baselines' errors on the same windows."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from rnnkit.data.timeseries import Series, season_of
+from rnnkit.errors import DataError
+from rnnkit.layers.modes import evaluating
+from rnnkit.tasks.base import TaskBase, last_step_losses
+from rnnkit.tasks.forecast.data import PreparedSeries, target_name
+from rnnkit.tasks.forecast.metrics import baselines, errors, infer_season, mase_scale
+from rnnkit.tasks.forecast.metrics import window_origins as origins_between
+from rnnkit.tasks.forecast.model import Forecaster, head_loss, point_and_interval
+
+
+class ForecastTask(TaskBase):
+    """The fit() task: shuffled windows of every series' training part; validation windows
+    end inside the held-out validation part."""
+
+    def __init__(self, config, series: list[Series], device,
+                 scalers: list[dict] | None = None, season: int | None = None) -> None:
+        """With `scalers` (and `season`) of a trained run, the task only forecasts and scores:
+        no training windows are enumerated and nothing is fitted."""
+        if config.target is None:
+            config = dataclasses.replace(config, target=target_name(config))
+        self.config, self.device = config, device
+        valid = config.valid_size or config.horizon
+        self.prepared, self.train_windows, self.valid_windows = [], [], []
+        if scalers is not None:
+            self.prepared = [PreparedSeries(s, config, 0, scaler) for s, scaler in zip(series, scalers)]
+            self.season = season
+            return
+        for k, s in enumerate(series):
+            train_end = len(s) - config.test_size - valid
+            self.prepared.append(PreparedSeries(s, config, train_end))
+            self.train_windows += [(k, o) for o in origins_between(0, train_end, config.lookback,
+                                                                   config.horizon, config.stride)]
+            self.valid_windows += [(k, o) for o in origins_between(
+                train_end, len(s) - config.test_size, 0, config.horizon) if o >= config.lookback]
+        if not self.train_windows:
+            raise DataError("no training windows: the series is too short for this lookback and horizon")
+        first = self.prepared[0]
+        self.season = config.season or season_of(first.series.frequency) or infer_season(
+            first.raw[: len(first.raw) - config.test_size - valid], 4 * config.lookback)
+        if config.relative == "season" and not self.season:
+            raise DataError("--relative season needs a season: give --season")
+        if config.relative == "season" and config.lookback < self.season:
+            raise DataError(f"--relative season needs --lookback >= the season ({self.season})")
+        self._order, self._order_epoch = None, None
+
+    def build_model(self) -> Forecaster:
+        p = self.prepared[0]
+        return self.model_for(p.inputs.shape[1], p.known.shape[1])
+
+    def model_for(self, inputs: int, future: int) -> Forecaster:
+        """A forecaster reading `inputs` features per step and `future` known-future ones."""
+        return Forecaster(self.config, inputs, future)
+
+    def batch(self, windows):
+        L, H = self.config.lookback, self.config.horizon
+        x = np.stack([self.prepared[k].inputs[o - L : o] for k, o in windows])
+        future = np.stack([self.prepared[k].known[o : o + H] for k, o in windows])
+        y = np.stack([self.prepared[k].target[o : o + H] for k, o in windows]).astype(np.float32)
+        if self.config.relative != "none":  # inputs start from the last observed (scaled) value
+            x[:, :, 0] -= x[:, -1:, 0].copy()
+            y = y - self.levels(windows)
+        return (torch.from_numpy(x).to(self.device), torch.from_numpy(future).to(self.device),
+                torch.from_numpy(y).to(self.device))
+
+    def levels(self, windows) -> np.ndarray:
+        """What each window's outputs are relative to, in scaled units, (N, H): the last value
+        before the origin, or the seasonal naive forecast (values one season back, all before
+        the origin), or zero."""
+        H = self.config.horizon
+        if self.config.relative == "none":
+            return np.zeros((len(windows), H), np.float32)
+        if self.config.relative == "last":
+            return np.array([[self.prepared[k].target[o - 1]] * H for k, o in windows], np.float32)
+        back = np.arange(H) % self.season - self.season  # offsets from the origin, all < 0
+        return np.array([self.prepared[k].target[o + back] for k, o in windows], np.float32)
+
+    def epoch_windows(self) -> int:
+        return -(-len(self.train_windows) // self.config.batch_size)
+
+    def window_loss(self, model, epoch: int, window: int, state):
+        if self._order_epoch != epoch:  # one shuffle of the training windows per epoch
+            generator = torch.Generator().manual_seed(self.config.seed * 7919 + epoch)
+            self._order = torch.randperm(len(self.train_windows), generator=generator).tolist()
+            self._order_epoch = epoch
+        chosen = self._order[window * self.config.batch_size : (window + 1) * self.config.batch_size]
+        x, future, y = self.batch([self.train_windows[i] for i in chosen])
+        return head_loss(self.config.head, model(x, future), y), None, y.numel()
+
+    @torch.no_grad()
+    def outputs(self, model, windows) -> tuple[Tensor, Tensor]:
+        """The model's raw outputs (N, H, outputs) and the scaled targets (N, H), eval mode."""
+        x, future, y = self.batch(windows)
+        with evaluating(model):
+            return model(x, future).float(), y
+
+    def forecast(self, model, windows, outputs: Tensor | None = None) -> dict:
+        """Original-scale point forecasts (N, H) and 80% intervals for (series, origin) pairs
+        (from `outputs` when they were already computed)."""
+        if outputs is None:
+            outputs, _ = self.outputs(model, windows)
+        point, lower, upper = point_and_interval(self.config.head, outputs)
+        level = torch.from_numpy(self.levels(windows)).to(point.device)
+        point = point + level
+        lower, upper = (None, None) if lower is None else (lower + level, upper + level)
+        out = {"point": [], "lower": [], "upper": []}
+        for row, (k, _) in enumerate(windows):
+            inverse = self.prepared[k].scalers["target"].inverse
+            out["point"].append(inverse(point[row].cpu().numpy()))
+            if lower is not None:
+                out["lower"].append(inverse(lower[row].cpu().numpy()))
+                out["upper"].append(inverse(upper[row].cpu().numpy()))
+        return {k: np.array(v) for k, v in out.items() if v}
+
+    def score(self, model, windows, outputs: Tensor | None = None) -> dict:
+        """The model's and the baselines' errors on the given windows, original scale."""
+        H = self.config.horizon
+        predicted = self.forecast(model, windows, outputs)
+        rows: dict[str, list] = {}
+        for row, (k, o) in enumerate(windows):
+            raw = self.prepared[k].raw
+            actual = raw[o : o + H]
+            scale = mase_scale(raw[:o], self.season)
+            interval = ((predicted["lower"][row], predicted["upper"][row]) if "lower" in predicted
+                        else (None, None))
+            rows.setdefault("model", []).append(errors(actual, predicted["point"][row], scale, *interval))
+            for name, guess in baselines(raw[:o], H, self.season).items():
+                rows.setdefault(name, []).append(errors(actual, guess, scale))
+        return {name: {m: float(np.mean([r[m] for r in results])) for m in results[0]}
+                for name, results in rows.items()}
+
+    def evaluate(self, model) -> dict:
+        outputs, y = self.outputs(model, self.valid_windows)
+        loss = float(head_loss(self.config.head, outputs, y))
+        scored = self.score(model, self.valid_windows, outputs)
+        return {"loss": loss, "mae": scored["model"]["mae"],
+                "persistence_mae": scored["persistence"]["mae"]}
+
+    def diagnosis_inputs(self, model):
+        """Up to 32 validation windows. Each window's loss sits at the last lookback step: the
+        forecast loss through the model's own head ("direct"), or, for "seq2seq", the loss of
+        the first horizon step read from the encoder's last output by the model's head."""
+        windows = self.valid_windows[:32]
+        x, future, y = self.batch(windows)
+        head = self.config.head
+
+        def step_losses(outputs: Tensor) -> Tensor:
+            last = outputs[:, -1]
+            if model.kind == "direct":
+                features = torch.cat([last, future.flatten(1)], 1)
+                out = model.head(features).view(len(windows), model.horizon, model.outputs)
+                return last_step_losses(outputs, lambda: head_loss(head, out, y, per_window=True))
+            out = model.head(last)[:, None]  # (N, 1, outputs)
+            return last_step_losses(outputs, lambda: head_loss(head, out, y[:, :1], per_window=True))
+
+        return model.encoder, x, step_losses
+
+    def example_inputs(self) -> tuple:
+        x, future, _ = self.batch(self.valid_windows[:1] or self.train_windows[:1])
+        return x, future
+
+    def meta(self) -> dict:
+        return {"name": "forecast", "season": self.season,
+                "scalers": [{k: v.to_json() for k, v in p.scalers.items()} for p in self.prepared],
+                "series": [p.name for p in self.prepared],
+                "inputs": self.prepared[0].inputs.shape[1], "future": self.prepared[0].known.shape[1]}

@@ -1,0 +1,110 @@
+"""The language-model task for the run API: its config, and how a run is prepared, reopened,
+scored on a text and asked to generate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rnnkit.config import option, with_default
+from rnnkit.data.shakespeare import DATASETS
+from rnnkit.data.text import load_documents
+from rnnkit.data.vocab import Vocabulary
+from rnnkit.errors import DataError
+from rnnkit.layers.config import RecurrentConfig
+from rnnkit.tasks.base import Prepared, TaskSpec
+from rnnkit.tasks.lm.data import read_corpus, split_documents, text_stream
+from rnnkit.tasks.lm.model import LanguageModel, evaluate_stream, generate
+from rnnkit.tasks.lm.task import LMTask
+from rnnkit.train.config import TrainConfig, training_option
+
+
+@dataclass(frozen=True)
+class LMConfig(RecurrentConfig, TrainConfig):
+    """A character- or word-level language model trained by truncated BPTT."""
+
+    hidden_size: int = with_default(RecurrentConfig, "hidden_size", 256)
+    num_layers: int = with_default(RecurrentConfig, "num_layers", 2)
+    data: str | None = option(None, "text file or folder of text files to train on")
+    dataset: str | None = option(None, "a bundled dataset instead of --data", choices=DATASETS)
+    encoding: str = option("utf-8", "text encoding of --data")
+    level: str = option("char", "tokens: characters or words", choices=("char", "word"))
+    vocab_size: int = option(10000, "largest word vocabulary (word level)", low=2)
+    valid_fraction: float = option(0.1, "share of the text held out for validation", low=0.0,
+                                   high=0.5)
+    test_fraction: float = option(0.0, "share of the text held out for a final test", low=0.0,
+                                  high=0.5)
+    embedding_size: int = option(128, "token embedding size", group="model", low=1)
+    tie_weights: bool = option(False, "share the embedding with the output layer", group="model")
+    bptt: int = training_option(100, "truncated-BPTT window: steps per update", low=1)
+    eval_windows: int = training_option(0, "validation windows per evaluation (0: all)", low=0)
+    ngram_order: int = training_option(5, "order of the Kneser-Ney baseline (0: none)", low=0,
+                                       high=10)
+
+    def build_model(self, vocab_size: int) -> LanguageModel:
+        return LanguageModel(vocab_size, self.embedding_size, self, self.tie_weights)
+
+
+def prepare(config: LMConfig, device, resumed: dict | None) -> Prepared:
+    """Read and split the text, build the vocabulary (a resumed run keeps its own), the task
+    and the model."""
+    parts = split_documents(read_corpus(config), config.valid_fraction, config.test_fraction)
+    if resumed is not None:
+        vocab = Vocabulary.from_json(resumed["task"]["vocab"])
+    else:
+        vocab = Vocabulary.build(parts[0], config.level,
+                                 config.vocab_size if config.level == "word" else None)
+    task = LMTask(config, vocab, parts, device)
+    model = config.build_model(len(vocab)).to(device)
+    facts = (f"a {config.num_layers}x{config.hidden_size} {config.cell.upper()} {config.level}-level "
+             f"language model; {task.train.tokens_per_pass:,} training tokens, vocabulary "
+             f"{len(vocab)}")
+    baseline = None
+    if config.ngram_order and resumed is None:
+        def baseline():
+            return task.ngram_baseline(parts, config.ngram_order)
+    return Prepared(task, model, facts, baseline)
+
+
+def final(task: LMTask, model, run_dir) -> dict:
+    """Validation (and test) figures of the best model, and a sample of its text."""
+    figures = {"valid": task.evaluate(model)}
+    if "test" in task.streams:
+        figures["test"] = task.evaluate(model, "test")
+    figures["sample"] = generate(model, task.vocab, "", 300 if task.config.level == "char" else 60,
+                                 temperature=0.8, seed=task.config.seed, device=task.device)
+    return figures
+
+
+def reopen(config: LMConfig, meta: dict, device):
+    """(task without text, model) of a saved run; the caller loads the weights."""
+    vocab = Vocabulary.from_json(meta["task"]["vocab"])
+    return LMTask(config, vocab, None, device), config.build_model(len(vocab))
+
+
+def attach_data(task: LMTask) -> None:
+    config = task.config
+    task.attach(split_documents(read_corpus(config), config.valid_fraction, config.test_fraction))
+
+
+def evaluate(run, data: str | None, encoding: str | None = None) -> dict:
+    """Loss, perplexity and bits per token on a text, the state carried as in training."""
+    task = run.task
+    if data is None:
+        raise DataError("give --data: the text to evaluate the language model on")
+    stream, tokens, unknown = text_stream(load_documents(data, encoding or task.config.encoding), task.vocab,
+                                          task.config.batch_size, task.config.bptt)
+    metrics = evaluate_stream(run.model, stream, task.vocab.level, device=task.device)
+    return {"tokens": tokens, "unknown_tokens": unknown, **metrics}
+
+
+def generate_text(run, prime: str = "", length: int = 500, **sampling) -> str:
+    """The prime followed by `length` generated tokens (see `tasks.lm.model.generate`)."""
+    return generate(run.model, run.task.vocab, prime, length, device=run.task.device, **sampling)
+
+
+SPEC = TaskSpec(
+    name="lm", config_class=LMConfig, help="character or word language model",
+    description="Train a character- or word-level language model by truncated BPTT, beside a "
+                "Kneser-Ney n-gram baseline.",
+    prepare=prepare, final=final, reopen=reopen, attach_data=attach_data, evaluate=evaluate,
+    generate=generate_text)

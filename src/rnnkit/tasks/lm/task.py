@@ -1,0 +1,66 @@
+"""`LMTask`: streaming language modelling for fit(), windows of a batchified token stream."""
+
+from __future__ import annotations
+
+from rnnkit.data.vocab import Vocabulary
+from rnnkit.tasks.base import TaskBase, check_shard
+from rnnkit.tasks.lm.data import streams
+from rnnkit.tasks.lm.model import diagnosis_inputs, evaluate_stream, metrics_from_loss, token_loss
+from rnnkit.tasks.lm.ngram import KneserNey
+
+
+class LMTask(TaskBase):
+    """Windows of `bptt` tokens over `batch_size` rows of the training stream; the state is
+    carried from window to window (fit() detaches it). Held-out parts stream the same way."""
+
+    def __init__(self, config, vocab: Vocabulary, parts: list[list[str]] | None, device) -> None:
+        """Without `parts` (a reopened run), the task only scores and generates."""
+        self.config, self.vocab, self.device = config, vocab, device
+        self.streams: dict = {}
+        if parts is not None:
+            self.attach(parts)
+
+    def attach(self, parts: list[list[str]]) -> None:
+        """Stream the training, validation and test parts of the text."""
+        self.streams = streams(parts, self.vocab, self.config.batch_size, self.config.bptt)
+        self.train = self.streams["training"]
+
+    def shard(self, rank: int, world_size: int) -> None:
+        """Rows, not windows, are shared out: each process carries the state of its own rows."""
+        check_shard(rank, world_size)
+        self.train = self.streams["training"].rows(rank, world_size)
+
+    def epoch_windows(self) -> int:
+        return len(self.train)
+
+    def window_loss(self, model, epoch: int, window: int, state):
+        x, y, resets = (t.to(self.device) for t in self.train.window(window))
+        logits, state = model(x, state, resets)
+        return token_loss(logits, y), state, y.numel()
+
+    def evaluate(self, model, part: str = "validation") -> dict:
+        stream = self.streams.get(part, self.train if part == "validation" else None)
+        windows = self.config.eval_windows if part == "validation" else 0
+        return evaluate_stream(model, stream, self.vocab.level, windows, self.device)
+
+    def diagnosis_inputs(self, model):
+        """The first validation window (the training stream's when there is none)."""
+        stream = self.streams.get("validation", self.train)
+        x, y, _ = (t.to(self.device) for t in stream.window(0))
+        return diagnosis_inputs(model, x, y)
+
+    def example_inputs(self) -> tuple:
+        x, _, _ = self.train.window(0)
+        return (x[:1].to(self.device),)
+
+    def meta(self) -> dict:
+        return {"name": "lm", "vocab": self.vocab.to_json()}
+
+    def ngram_baseline(self, parts: list[list[str]], order: int) -> dict:
+        """Kneser-Ney trained on the training part, scored on the validation part."""
+        train_ids = [t for d in parts[0] for t in self.vocab.encode(d)]
+        valid_ids = [t for d in parts[1] for t in self.vocab.encode(d)] if parts[1] else train_ids
+        model = KneserNey(order, len(self.vocab)).fit(train_ids)
+        return {"order": order, **metrics_from_loss(model.cross_entropy(valid_ids), self.vocab.level)}
+
+

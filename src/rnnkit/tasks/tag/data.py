@@ -1,0 +1,113 @@
+"""The sentences of a tagging run (CoNLL files or the bundled WNUT-16), their vocabularies
+(words, characters, tags; BIO may be trained as BIOES), and padded batches."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import torch
+
+from rnnkit.data.buckets import pad
+from rnnkit.data.conll import (
+    Sentence,
+    bio_to_bioes,
+    bioes_to_bio,
+    detect_scheme,
+    read_conll,
+    wnut16_path,
+)
+from rnnkit.data.splits import holdout, k_fold
+from rnnkit.errors import ConfigError, DataError
+from rnnkit.state import length_mask
+
+UNKNOWN = "<unk>"
+
+
+def load_sentences(config) -> dict[str, list[Sentence] | None]:
+    """{"train", "valid", "test"} sentences: files, or the bundled WNUT-16 training split
+    (only a training split exists: with --folds K, fold --fold is the test set)."""
+    if config.dataset == "wnut16":
+        train, valid, test = read_conll(wnut16_path()), None, None
+    elif config.data:
+        train = read_conll(config.data, encoding=config.encoding)
+        valid = read_conll(config.valid, encoding=config.encoding) if config.valid else None
+        test = read_conll(config.test, encoding=config.encoding) if config.test else None
+    else:
+        raise DataError("give --data FILE.conll or --dataset wnut16")
+    if config.folds:
+        if config.folds < 2:
+            raise ConfigError("--folds must be 0 (off) or at least 2")
+        kept, held = k_fold(len(train), config.folds, config.fold, seed=0)
+        train, test = [train[i] for i in kept], [train[i] for i in held]
+    if valid is None and config.valid_fraction > 0:
+        kept, held = holdout(list(range(len(train))), config.valid_fraction, config.seed,
+                             stratify=False)
+        train, valid = [train[i] for i in kept], [train[i] for i in held]
+    return {"train": train, "valid": valid, "test": test}
+
+
+class Vocabularies:
+    """Words (lowercased), characters and tags of the training split, id 0 unknown."""
+
+    def __init__(self, words: list[str], chars: list[str], tags: list[str], scheme: str,
+                 bioes: bool) -> None:
+        self.words, self.chars, self.tags, self.scheme, self.bioes = words, chars, tags, scheme, bioes
+        self.word_index = {w: i for i, w in enumerate(words)}
+        self.char_index = {c: i for i, c in enumerate(chars)}
+        self.tag_index = {t: i for i, t in enumerate(tags)}
+
+    @classmethod
+    def build(cls, sentences: list[Sentence], config) -> Vocabularies:
+        scheme = detect_scheme([s.tags for s in sentences]) if config.scheme == "auto" else config.scheme
+        if config.bioes and scheme != "bio":
+            raise ConfigError(f"--bioes converts BIO tags, but the training tags are {scheme!r}")
+        words = Counter(t.lower() for s in sentences for t in s.tokens)
+        chars = Counter(c for s in sentences for t in s.tokens for c in t)
+        tags = sorted({t for s in sentences for t in cls._train_tags(s.tags, config.bioes)})
+        ranked = sorted((w for w, n in words.items() if n >= config.min_count),
+                        key=lambda w: (-words[w], w))
+        return cls([UNKNOWN, *ranked], [UNKNOWN, *sorted(chars)], tags, scheme, config.bioes)
+
+    @staticmethod
+    def _train_tags(tags: list[str], bioes: bool) -> list[str]:
+        return bio_to_bioes(tags) if bioes else tags
+
+    def model_scheme(self) -> str:
+        return "bioes" if self.bioes else self.scheme
+
+    def encode(self, sentence: Sentence, max_word_length: int, source: str = "") -> tuple:
+        words = torch.tensor([self.word_index.get(t.lower(), 0) for t in sentence.tokens])
+        spelled = [torch.tensor([self.char_index.get(c, 0) for c in t[:max_word_length]])
+                   for t in sentence.tokens]
+        if sentence.tags is None:
+            return words, spelled, None
+        tags = self._train_tags(sentence.tags, self.bioes)
+        unknown = sorted({t for t in tags if t not in self.tag_index})
+        if unknown:
+            raise DataError(f"{source}: tag {unknown[0]!r} never seen in training; the training "
+                            f"tags are: {', '.join(self.tags)}")
+        return words, spelled, torch.tensor([self.tag_index[t] for t in tags])
+
+    def output_tags(self, ids: list[int]) -> list[str]:
+        tags = [self.tags[i] for i in ids]
+        return bioes_to_bio(tags) if self.bioes else tags
+
+    def to_json(self) -> dict:
+        return {"words": self.words, "chars": self.chars, "tags": self.tags, "scheme": self.scheme,
+                "bioes": self.bioes}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Vocabularies:
+        return cls(data["words"], data["chars"], data["tags"], data["scheme"], data["bioes"])
+
+
+def collate(encoded: list[tuple], chosen: list[int]):
+    """(words (B, T), chars (B, T, L), char lengths (B, T), lengths (B,), tags (B, T) or None)."""
+    words, lengths = pad([encoded[i][0] for i in chosen])
+    valid = length_mask(lengths, words.shape[1])  # (B, T), row-major order
+    spelled, spelled_lengths = pad([c for i in chosen for c in encoded[i][1]])  # (words, L)
+    chars = torch.zeros(*words.shape, spelled.shape[1], dtype=torch.long)
+    char_lengths = torch.zeros(words.shape, dtype=torch.long)
+    chars[valid], char_lengths[valid] = spelled, spelled_lengths
+    tags = None if encoded[chosen[0]][2] is None else pad([encoded[i][2] for i in chosen])[0]
+    return words, chars, char_lengths, lengths, tags
