@@ -21,7 +21,7 @@ import torch
 from rnnkit.config import build_config, from_dict
 from rnnkit.diagnostics import Thresholds
 from rnnkit.diagnostics.plots import plot_flow_heatmap, plot_gradient_flow, plot_saturation
-from rnnkit.errors import CheckpointError, UserError
+from rnnkit.errors import CheckpointError, ConfigError, UserError
 from rnnkit.tasks import registry
 from rnnkit.tasks.base import Prepared, TaskSpec
 from rnnkit.train.checkpoint import load_checkpoint, split_prefix, write_json
@@ -72,25 +72,32 @@ class Setup:
         return self.prepared.model
 
 
-def prepare(task: str, config=None) -> Setup:
-    """Check the run folder (new, or resumed / overwritten as asked), seed, read the data and
-    build the task and the model; save the resolved config and the task's metadata."""
+def prepare(task: str, config=None, data: dict | None = None) -> Setup:
+    """Check the run folder (new, or resumed / overwritten as asked), seed, read the data (or
+    take `data` from Python, where the task allows it) and build the task and the model; save
+    the resolved config and the task's metadata."""
     spec = registry.get(task)
     config = make_config(task, config)
+    if data is not None and not spec.in_memory:
+        able = [name for name, other in registry.TASKS.items() if other.in_memory]
+        raise ConfigError(f"the {task} task reads its data from files; data given from Python "
+                          f"works for: {', '.join(able)}")
     run_dir, device = check_run_folder(config)
     resumed = load_checkpoint(run_dir / "last.safetensors")[1] if config.resume else None
-    prepared = spec.prepare(config, device, resumed)
+    prepared = spec.prepare(config, device, resumed, data)
     start_run_folder(run_dir, config)
     write_json(run_dir / "task.json", prepared.task.meta())
     return Setup(spec, config, run_dir, device, prepared)
 
 
-def train(task: str, config=None, progress: Callable[[dict], None] | None = None) -> dict:
+def train(task: str, config=None, progress: Callable[[dict], None] | None = None,
+          data: dict | None = None) -> dict:
     """Train `task` as `config` says (see `make_config`); return the summary: the run folder,
     steps, why it stopped, whether it failed, the baseline, and the best checkpoint's figures
     ("valid", "test", ...). `progress(event)` sees every event as it happens: "start",
-    "baseline", and fit()'s "step", "skip", "eval", "diagnosis", "stop"."""
-    setup = prepare(task, config)
+    "baseline", and fit()'s "step", "skip", "eval", "diagnosis", "stop". `data`: training
+    examples from Python (see `prepare`)."""
+    setup = prepare(task, config, data)
     spec, config, run_dir, prepared = setup.spec, setup.config, setup.run_dir, setup.prepared
     report = progress or (lambda event: None)
     report({"event": "start", "task": spec.name, "run": str(run_dir), "device": setup.device.type,

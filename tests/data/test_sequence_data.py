@@ -6,7 +6,8 @@ import torch
 from rnnkit.data.buckets import bucket_batches, pad, padding_share
 from rnnkit.data.conll import detect_scheme, format_conll, read_conll
 from rnnkit.data.encoders import TextEncoder
-from rnnkit.data.series import Scaler, from_long_table, load_ucr, read_ts
+from rnnkit.data.scaling import Scaler
+from rnnkit.data.series import from_long_table, load_ucr, read_ts
 from rnnkit.data.splits import k_fold
 from rnnkit.data.tables import read_table
 from rnnkit.errors import DataError
@@ -81,7 +82,7 @@ def test_bundled_ucr_sets_have_their_official_splits():
 
 def test_scaler_is_per_channel():
     series = [torch.tensor([[0.0, 10.0], [2.0, 30.0]]), torch.tensor([[4.0, 20.0]])]
-    scaler = Scaler.fit(series)
+    scaler = Scaler.fit_channels(series)
     torch.testing.assert_close(scaler.mean, torch.tensor([2.0, 20.0]))
     scaled = scaler(torch.cat(series))
     torch.testing.assert_close(scaled.mean(0), torch.zeros(2), atol=1e-6, rtol=0)

@@ -7,7 +7,7 @@ import torch
 from rnnkit.config import load_config
 from rnnkit.data.conll import Sentence
 from rnnkit.data.encoders import TextEncoder
-from rnnkit.data.series import Scaler
+from rnnkit.data.scaling import Scaler
 from rnnkit.layers.pooling import POOLING
 from rnnkit.run import prepare
 from rnnkit.tasks.classify.data import Examples
@@ -46,7 +46,7 @@ def test_a_series_alone_or_in_a_padded_batch_gets_the_same_probabilities():
     series = [torch.randn(n, 3) for n in (5, 9, 2, 7)]
     config = load_config(ClassifyConfig, None, {"pooling": "mean", "hidden_size": 8})
     splits = {"train": Examples(series, ["a", "b", "a", "b"], list("0123"))}
-    task = ClassifyTask(config, ["a", "b"], CPU, scaler=Scaler.fit(series), splits=splits)
+    task = ClassifyTask(config, ["a", "b"], CPU, scaler=Scaler.fit_channels(series), splits=splits)
     model = task.build_model().eval()
     together = task.probabilities(model, task.parts["train"][0])
     for i, x in enumerate(task.parts["train"][0]):

@@ -9,12 +9,12 @@ import torch
 
 from rnnkit.cli.main import main
 from rnnkit.config import load_config
+from rnnkit.data.scaling import Scaler
 from rnnkit.data.tables import read_table
 from rnnkit.data.timeseries import Series, read_series
 from rnnkit.errors import DataError
 from rnnkit.run import open_run
 from rnnkit.tasks.forecast.metrics import (
-    Scaler,
     baselines,
     errors,
     infer_season,

@@ -127,27 +127,3 @@ def load_ucr(name: str):
         series, labels, _ = read_ts(ucr_path(name, split))
         out[split] = (series, labels)
     return out
-
-
-class Scaler:
-    """Per-channel standardisation: mean and standard deviation over every time step of the
-    training sequences only."""
-
-    def __init__(self, mean: torch.Tensor, std: torch.Tensor) -> None:
-        self.mean, self.std = mean, std
-
-    @classmethod
-    def fit(cls, series: list[torch.Tensor]) -> Scaler:
-        stacked = torch.cat(series).double()
-        std = stacked.std(0, unbiased=False)
-        return cls(stacked.mean(0).float(), torch.where(std > 1e-12, std, 1.0).float())
-
-    def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        return (x - self.mean) / self.std
-
-    def to_json(self) -> dict:
-        return {"mean": self.mean.tolist(), "std": self.std.tolist()}
-
-    @classmethod
-    def from_json(cls, data: dict) -> Scaler:
-        return cls(torch.tensor(data["mean"]), torch.tensor(data["std"]))

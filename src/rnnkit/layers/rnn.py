@@ -30,11 +30,10 @@ _DOC_COMMON = """
 """
 
 
-class RNN(StackedRecurrent):
-    """Elman RNN layers, `s_t = f(U x_t + W s_{t−1} + b)` with f = `nonlinearity` ("tanh", "relu").
-    """
+class CellLayers(StackedRecurrent):
+    """Layers of one cell class (`cell_class`), its options passed to every cell."""
 
-    __doc__ += _DOC_COMMON
+    cell_class: type = ElmanCell
 
     def __init__(
         self,
@@ -42,7 +41,6 @@ class RNN(StackedRecurrent):
         hidden_size: int,
         num_layers: int = 1,
         *,
-        nonlinearity: str = "tanh",
         bidirectional: bool = False,
         merge: str = "concat",
         dropout: float = 0.0,
@@ -50,16 +48,28 @@ class RNN(StackedRecurrent):
         **cell_options,
     ) -> None:
         self.hidden_size = hidden_size
-        self.cell_options = {"nonlinearity": nonlinearity, **cell_options}
-        make_cell = partial(_make, ElmanCell, hidden_size, self.cell_options)
+        self.cell_options = dict(cell_options)
+        make_cell = partial(_make, self.cell_class, hidden_size, self.cell_options)
         super().__init__(
             make_cell, input_size, num_layers, bidirectional=bidirectional, merge=merge,
             dropout=dropout, backend=backend,
         )
+
+
+class RNN(CellLayers):
+    """Elman RNN layers, `s_t = f(U x_t + W s_{t−1} + b)` with f = `nonlinearity` ("tanh", "relu").
+    """
+
+    __doc__ += _DOC_COMMON
+    cell_class = ElmanCell
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, *,
+                 nonlinearity: str = "tanh", **options) -> None:
+        super().__init__(input_size, hidden_size, num_layers, nonlinearity=nonlinearity, **options)
         self.fused_kind = f"rnn_{nonlinearity}"
 
 
-class LSTM(StackedRecurrent):
+class LSTM(CellLayers):
     """LSTM layers (gate order i, f, g, o). Besides the shared arguments:
         proj_size: P > 0 projects h to P units (as PyTorch's), 0 for none.
         peephole: peephole connections from c to the gates.
@@ -69,55 +79,20 @@ class LSTM(StackedRecurrent):
     """
 
     __doc__ += _DOC_COMMON
+    cell_class = LSTMCell
     fused_kind = "lstm"
 
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        num_layers: int = 1,
-        *,
-        bidirectional: bool = False,
-        merge: str = "concat",
-        dropout: float = 0.0,
-        backend: str = "auto",
-        **cell_options,
-    ) -> None:
-        self.hidden_size = hidden_size
-        self.cell_options = dict(cell_options)
-        self.proj_size = cell_options.get("proj_size", 0)
-        make_cell = partial(_make, LSTMCell, hidden_size, self.cell_options)
-        super().__init__(
-            make_cell, input_size, num_layers, bidirectional=bidirectional, merge=merge,
-            dropout=dropout, backend=backend,
-        )
+    @property
+    def proj_size(self) -> int:
+        return self.cell_options.get("proj_size", 0)
 
 
-class GRU(StackedRecurrent):
+class GRU(CellLayers):
     """GRU layers, PyTorch's variant (reset gate after the matmul)."""
 
     __doc__ += _DOC_COMMON
+    cell_class = GRUCell
     fused_kind = "gru"
-
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        num_layers: int = 1,
-        *,
-        bidirectional: bool = False,
-        merge: str = "concat",
-        dropout: float = 0.0,
-        backend: str = "auto",
-        **cell_options,
-    ) -> None:
-        self.hidden_size = hidden_size
-        self.cell_options = dict(cell_options)
-        make_cell = partial(_make, GRUCell, hidden_size, self.cell_options)
-        super().__init__(
-            make_cell, input_size, num_layers, bidirectional=bidirectional, merge=merge,
-            dropout=dropout, backend=backend,
-        )
 
 
 def _make(cell_class, hidden_size: int, options: dict, input_size: int):

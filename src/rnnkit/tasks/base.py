@@ -113,7 +113,8 @@ class Prepared:
 class TaskSpec:
     """How the run API trains, reopens and uses one task. Capabilities a task lacks are None.
 
-    prepare(config, device, resume_meta) -> Prepared;
+    prepare(config, device, resumed meta or None, data or None) -> Prepared (`data`: examples
+        given from Python, for a task with `in_memory`);
     final(task, model, run_dir) -> figures of the best model ({"valid", "test", ...}), writing
         any plots of its own into the run folder;
     reopen(config, meta, tensors, device) -> (task without training data, model in eval mode);
@@ -132,6 +133,7 @@ class TaskSpec:
     reopen: Callable
     attach_data: Callable
     fixed: dict = field(default_factory=dict)  # config values the task name sets (benchmarks)
+    in_memory: bool = False  # prepare() takes training data from Python as well as from files
     evaluate: Callable | None = None
     predict: Callable | None = None
     generate: Callable | None = None

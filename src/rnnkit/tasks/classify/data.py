@@ -74,13 +74,34 @@ def rotten_tomatoes() -> Examples:
                     "rotten-tomatoes", list(range(len(rows))))
 
 
-def load_splits(config) -> dict[str, Examples | None]:
-    """{"train", "valid", "test"}: the user's files, or a bundled set with fixed splits.
+def in_memory(name: str, pair) -> Examples:
+    """Examples from Python: (inputs, labels), the inputs texts or float tensors (T, channels)."""
+    if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
+        raise DataError(f"{name}: give a pair (inputs, labels)")
+    inputs, labels = list(pair[0]), [str(label) for label in pair[1]]
+    if not inputs or len(inputs) != len(labels):
+        raise DataError(f"{name}: {len(inputs)} inputs and {len(labels)} labels; give as many "
+                        f"of each, at least one")
+    return Examples(inputs, labels, [str(i + 1) for i in range(len(inputs))], name)
+
+
+def load_splits(config, given: dict | None = None) -> dict[str, Examples | None]:
+    """{"train", "valid", "test"}: the user's files, examples given from Python (`given`:
+    {"train": (inputs, labels), optionally "valid" and "test"}), or a bundled set with fixed
+    splits.
 
     Rotten Tomatoes: a seeded, stratified 80/10/10 split (seed 0, whatever --seed). UCR/UEA:
     the official train/test split, validation held out of the training split. Without --valid,
     `valid_fraction` of the training data is held out (stratified by label).
     """
+    if given is not None:
+        unknown = set(given) - {"train", "valid", "test"}
+        if unknown or "train" not in given:
+            raise DataError(f"in-memory data needs a 'train' pair and may have 'valid' and "
+                            f"'test'; got {', '.join(sorted(given))}")
+        splits = {name: in_memory(name, given[name]) if name in given else None
+                  for name in ("train", "valid", "test")}
+        return held_out_validation(splits, config)
     if config.dataset == "rotten-tomatoes":
         everything = rotten_tomatoes()
         rest, test = holdout(everything.labels, 0.1, seed=0)
@@ -102,6 +123,11 @@ def load_splits(config) -> dict[str, Examples | None]:
         splits = {"train": read_examples(config.data, config),
                   "valid": read_examples(config.valid, config) if config.valid else None,
                   "test": read_examples(config.test, config) if config.test else None}
+    return held_out_validation(splits, config)
+
+
+def held_out_validation(splits: dict, config) -> dict:
+    """Without a validation split, `valid_fraction` of the training one (stratified)."""
     if splits["valid"] is None and config.valid_fraction > 0:
         kept, held = holdout(splits["train"].labels, config.valid_fraction, config.seed)
         splits["valid"] = splits["train"].subset(held)

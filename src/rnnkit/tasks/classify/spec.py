@@ -9,7 +9,7 @@ from pathlib import Path
 
 from rnnkit.config import option
 from rnnkit.data.encoders import TOKENS, TextEncoder
-from rnnkit.data.series import Scaler
+from rnnkit.data.scaling import Scaler
 from rnnkit.data.text import read_lines
 from rnnkit.errors import ConfigError, DataError
 from rnnkit.layers.pooling import POOLING
@@ -57,14 +57,14 @@ class ClassifyConfig(LabelledConfig):
                                 group="training", choices=("none", "balanced"))
 
 
-def prepare(config: ClassifyConfig, device, resumed: dict | None) -> Prepared:
-    """Read and split the data, fit the tokenizer or scaler on the training split only, build
-    the task and the model."""
-    splits = load_splits(config)
+def prepare(config: ClassifyConfig, device, resumed: dict | None, data=None) -> Prepared:
+    """Read and split the data (or take `data` from Python: {"train": (inputs, labels), ...}),
+    fit the tokenizer or scaler on the training split only, build the task and the model."""
+    splits = load_splits(config, data)
     labels = check_labels(splits)
     encoder = scaler = None
-    if is_series(config):
-        scaler = Scaler.fit(splits["train"].inputs)
+    if is_series(config) or not isinstance(splits["train"].inputs[0], str):
+        scaler = Scaler.fit_channels(splits["train"].inputs)
     else:
         encoder = TextEncoder.build(splits["train"].inputs, config.tokens, config.vocab_size,
                                     config.min_count, config.lowercase)
@@ -130,17 +130,20 @@ def evaluate(run, data: str | None, encoding: str | None = None,
     return result
 
 
-def predict(run, source: str = "-", top: int = 1, text_column: str | None = None,
+def predict(run, source: str | list = "-", top: int = 1, text_column: str | None = None,
             stdin_text: str | None = None) -> list[dict]:
     """The `top` likeliest labels of every input: a table or .ts file, or plain lines (one text
-    each; `source` "-" reads `stdin_text`). One record per input, in order: the text ("input")
+    each; `source` "-" reads `stdin_text`), or a Python list of texts or series (T, channels).
+    One record per input, in order: the text ("input")
     or the series' name ("series"), the label, its probability, and the `top` ranked."""
     task = run.task
     if top < 1:
         raise ConfigError(f"--top must be >= 1, got {top}")
     config = task.config if not text_column else dataclasses.replace(task.config,
                                                                        text_column=text_column)
-    if source != "-" and (Path(source).suffix.lower() in TABLES or task.scaler is not None):
+    if isinstance(source, list):
+        examples = Examples(source, None, [str(i + 1) for i in range(len(source))], "input")
+    elif source != "-" and (Path(source).suffix.lower() in TABLES or task.scaler is not None):
         examples = read_examples(source, config, labelled=False)
     elif task.scaler is not None:
         raise DataError("a series classifier reads a file (.ts or long-format CSV), not stdin")
@@ -164,4 +167,4 @@ SPEC = TaskSpec(
     description="Train a classifier of texts (CSV, TSV, JSONL) or numeric series (long-format "
                 "CSV, UCR/UEA .ts, bundled sets): one label per sequence.",
     prepare=prepare, final=final, reopen=reopen, attach_data=attach_data, evaluate=evaluate,
-    predict=predict)
+    predict=predict, in_memory=True)

@@ -8,7 +8,7 @@ from torch import Tensor
 
 from rnnkit.data.buckets import EpochBatches, in_order_batches, pad
 from rnnkit.data.encoders import TextEncoder
-from rnnkit.data.series import Scaler
+from rnnkit.data.scaling import Scaler
 from rnnkit.errors import DataError
 from rnnkit.layers.modes import evaluating
 from rnnkit.tasks.base import TaskBase, last_step_losses
@@ -43,7 +43,7 @@ class ClassifyTask(TaskBase):
 
     @property
     def input_size(self) -> int:
-        return len(self.encoder) if self.encoder else int(self.scaler.mean.shape[0])
+        return len(self.encoder) if self.encoder else self.scaler.channels
 
     def build_model(self) -> Classifier:
         return Classifier(self.config, self.input_size, len(self.labels), self.encoder is not None)
@@ -60,7 +60,7 @@ class ClassifyTask(TaskBase):
                     ids = ids[: self.config.max_length]
                 inputs.append(torch.tensor(ids, dtype=torch.long))
         else:
-            channels = int(self.scaler.mean.shape[0])
+            channels = self.scaler.channels
             for series, name in zip(examples.inputs, examples.names):
                 if series.shape[1] != channels:
                     raise DataError(f"{examples.source}: series {name!r} has {series.shape[1]} "

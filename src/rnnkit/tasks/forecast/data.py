@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 
 from rnnkit.data.forecast_sets import FORECAST_SETS, load_forecast_set
+from rnnkit.data.scaling import Scaler
 from rnnkit.data.tables import read_table
 from rnnkit.data.timeseries import CALENDAR, Series, calendar_features, read_series
 from rnnkit.errors import DataError
-from rnnkit.tasks.forecast.metrics import Scaler
 
 
 class PreparedSeries:

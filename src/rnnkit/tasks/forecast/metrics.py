@@ -20,38 +20,6 @@ def window(values: np.ndarray, origin: int, lookback: int, horizon: int):
     return values[origin - lookback : origin], values[origin : origin + horizon]
 
 
-class Scaler:
-    """"standard": (y − mean)/sd; "log": standardised log y (y > 0). Fitted on training values."""
-
-    def __init__(self, kind: str, mean: float, std: float) -> None:
-        self.kind, self.mean, self.std = kind, mean, std
-
-    @classmethod
-    def fit(cls, values: np.ndarray, kind: str = "standard") -> Scaler:
-        values = values[~np.isnan(values)]
-        if kind == "log":
-            if (values <= 0).any():
-                raise ValueError("--scaling log needs a positive series; use --scaling standard")
-            values = np.log(values)
-        std = float(values.std())
-        return cls(kind, float(values.mean()), std if std > 1e-12 else 1.0)
-
-    def __call__(self, values):
-        values = np.log(values) if self.kind == "log" else values
-        return (values - self.mean) / self.std
-
-    def inverse(self, scaled):
-        values = scaled * self.std + self.mean
-        return np.exp(values) if self.kind == "log" else values
-
-    def to_json(self) -> dict:
-        return {"kind": self.kind, "mean": self.mean, "std": self.std}
-
-    @classmethod
-    def from_json(cls, data: dict) -> Scaler:
-        return cls(data["kind"], data["mean"], data["std"])
-
-
 def infer_season(values: np.ndarray, max_lag: int | None = None) -> int | None:
     """The lag of the highest autocorrelation peak (a lag whose ACF beats its neighbours and
     exceeds 0.3), or None: the season when none is given."""

@@ -66,7 +66,7 @@ class ForecastConfig(RecurrentConfig, TrainConfig):
                "cannot be --bidirectional")
 
 
-def prepare(config: ForecastConfig, device, resumed: dict | None) -> Prepared:
+def prepare(config: ForecastConfig, device, resumed: dict | None, data=None) -> Prepared:
     task = ForecastTask(config, load_series(config), device)
     model = task.build_model().to(device)
     facts = (f"forecasting {len(task.prepared)} series ({len(task.train_windows)} training "

@@ -44,7 +44,7 @@ class LMConfig(RecurrentConfig, TrainConfig):
         return LanguageModel(vocab_size, self.embedding_size, self, self.tie_weights)
 
 
-def prepare(config: LMConfig, device, resumed: dict | None) -> Prepared:
+def prepare(config: LMConfig, device, resumed: dict | None, data=None) -> Prepared:
     """Read and split the text, build the vocabulary (a resumed run keeps its own), the task
     and the model."""
     parts = split_documents(read_corpus(config), config.valid_fraction, config.test_fraction)

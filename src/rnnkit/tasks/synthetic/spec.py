@@ -41,7 +41,7 @@ class SyntheticConfig(RecurrentConfig, TrainConfig):
                                         f"got {self.seq_len}")
 
 
-def prepare(config: SyntheticConfig, device, resumed: dict | None) -> Prepared:
+def prepare(config: SyntheticConfig, device, resumed: dict | None, data=None) -> Prepared:
     task = SyntheticTask(config, device)
     model = task.build_model().to(device)
     facts = (f"{config.task} (T={config.seq_len}) with a {config.num_layers}x{config.hidden_size} "

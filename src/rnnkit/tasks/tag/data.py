@@ -17,11 +17,9 @@ from rnnkit.data.conll import (
     wnut16_path,
 )
 from rnnkit.data.splits import holdout, k_fold
+from rnnkit.data.vocab import UNKNOWN, Vocabulary
 from rnnkit.errors import ConfigError, DataError
 from rnnkit.state import length_mask
-
-UNKNOWN = "<unk>"
-
 
 def load_sentences(config) -> dict[str, list[Sentence] | None]:
     """{"train", "valid", "test"} sentences: files, or the bundled WNUT-16 training split
@@ -47,13 +45,12 @@ def load_sentences(config) -> dict[str, list[Sentence] | None]:
 
 
 class Vocabularies:
-    """Words (lowercased), characters and tags of the training split, id 0 unknown."""
+    """The training split's words (lowercased, by frequency) and characters (sorted), each a
+    `Vocabulary` with id 0 unknown, and its tags (sorted; BIO made BIOES with `bioes`)."""
 
-    def __init__(self, words: list[str], chars: list[str], tags: list[str], scheme: str,
+    def __init__(self, words: Vocabulary, chars: Vocabulary, tags: list[str], scheme: str,
                  bioes: bool) -> None:
         self.words, self.chars, self.tags, self.scheme, self.bioes = words, chars, tags, scheme, bioes
-        self.word_index = {w: i for i, w in enumerate(words)}
-        self.char_index = {c: i for i, c in enumerate(chars)}
         self.tag_index = {t: i for i, t in enumerate(tags)}
 
     @classmethod
@@ -63,10 +60,13 @@ class Vocabularies:
             raise ConfigError(f"--bioes converts BIO tags, but the training tags are {scheme!r}")
         words = Counter(t.lower() for s in sentences for t in s.tokens)
         chars = Counter(c for s in sentences for t in s.tokens for c in t)
+        words.pop(UNKNOWN["word"], None)
+        chars.pop(UNKNOWN["char"], None)
         tags = sorted({t for s in sentences for t in cls._train_tags(s.tags, config.bioes)})
         ranked = sorted((w for w, n in words.items() if n >= config.min_count),
                         key=lambda w: (-words[w], w))
-        return cls([UNKNOWN, *ranked], [UNKNOWN, *sorted(chars)], tags, scheme, config.bioes)
+        return cls(Vocabulary([UNKNOWN["word"], *ranked], "word"),
+                   Vocabulary([UNKNOWN["char"], *sorted(chars)], "char"), tags, scheme, config.bioes)
 
     @staticmethod
     def _train_tags(tags: list[str], bioes: bool) -> list[str]:
@@ -76,8 +76,9 @@ class Vocabularies:
         return "bioes" if self.bioes else self.scheme
 
     def encode(self, sentence: Sentence, max_word_length: int, source: str = "") -> tuple:
-        words = torch.tensor([self.word_index.get(t.lower(), 0) for t in sentence.tokens])
-        spelled = [torch.tensor([self.char_index.get(c, 0) for c in t[:max_word_length]])
+        unknown_word, unknown_char = self.words.unknown_id, self.chars.unknown_id
+        words = torch.tensor([self.words.index.get(t.lower(), unknown_word) for t in sentence.tokens])
+        spelled = [torch.tensor([self.chars.index.get(c, unknown_char) for c in t[:max_word_length]])
                    for t in sentence.tokens]
         if sentence.tags is None:
             return words, spelled, None
@@ -93,12 +94,13 @@ class Vocabularies:
         return bioes_to_bio(tags) if self.bioes else tags
 
     def to_json(self) -> dict:
-        return {"words": self.words, "chars": self.chars, "tags": self.tags, "scheme": self.scheme,
-                "bioes": self.bioes}
+        return {"words": self.words.tokens, "chars": self.chars.tokens, "tags": self.tags,
+                "scheme": self.scheme, "bioes": self.bioes}
 
     @classmethod
     def from_json(cls, data: dict) -> Vocabularies:
-        return cls(data["words"], data["chars"], data["tags"], data["scheme"], data["bioes"])
+        return cls(Vocabulary(data["words"], "word"), Vocabulary(data["chars"], "char"),
+                   data["tags"], data["scheme"], data["bioes"])
 
 
 def collate(encoded: list[tuple], chosen: list[int]):

@@ -45,7 +45,7 @@ class TagConfig(LabelledConfig):
                                   group="model", low=1)
 
 
-def prepare(config: TagConfig, device, resumed: dict | None) -> Prepared:
+def prepare(config: TagConfig, device, resumed: dict | None, data=None) -> Prepared:
     """Read the sentences, build the vocabularies, the task and the model."""
     splits = load_sentences(config)
     vocab = Vocabularies.build(splits["train"], config)
