@@ -18,8 +18,3 @@ def float64():
     torch.manual_seed(0)
     yield
     torch.set_default_dtype(previous)
-
-
-def grads_of(tensors):
-    """Gradients of a list of tensors (zeros where none arrived), detached copies."""
-    return [torch.zeros_like(t) if t.grad is None else t.grad.detach().clone() for t in tensors]
