@@ -23,7 +23,8 @@ def add_parser(commands) -> None:
                                  description="Gradient flow through time, Jacobian products, "
                                  "recurrent spectra and gate saturation of a trained model, on "
                                  "its own validation data, with a verdict and advice.")
-    section = add_run_arguments(parser, run)
+    add_run_arguments(parser, run)
+    section = parser.add_argument_group("diagnosis options")
     section.add_argument("--out", help="folder for diagnosis.json and the PNGs (default: RUN_DIR)")
     defaults = Thresholds()
     for name, help_text in THRESHOLDS:

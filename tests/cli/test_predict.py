@@ -1,31 +1,17 @@
-"""`train classify`, `train tag`, `predict` and `evaluate` end to end: round trips from a saved
-run, and every bad input is one line, exit 2, with nothing written."""
+"""`rnnkit predict` and `rnnkit evaluate` on saved classification and tagging runs: round trips
+equal the reloaded model, errors are one line."""
 
-import io
+
 import json
 
 import pytest
 import torch
 
-from rnnkit.cli.main import main
+from helpers import one_error_line, run_cli
 from rnnkit.run import open_run
 from rnnkit.tasks.classify.data import Examples
 
 TINY = ["--hidden-size", "12", "--batch-size", "8", "--eval-every", "10"]
-
-
-def run_cli(args, capsys, stdin=None, monkeypatch=None):
-    if stdin is not None:
-        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def one_error_line(err: str) -> str:
-    lines = [line for line in err.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("rnnkit: error:"), err
-    return lines[0]
 
 
 @pytest.fixture
@@ -41,6 +27,10 @@ def reviews(tmp_path):
     path = tmp_path / "reviews.csv"
     path.write_text("\n".join(rows) + "\n")
     return path
+
+
+def conll(sentences):
+    return "\n\n".join("\n".join(f"{w}\t{t}" for w, t in s) for s in sentences) + "\n"
 
 
 def test_classify_train_predict_evaluate_round_trip(reviews, tmp_path, capsys, monkeypatch):
@@ -92,10 +82,6 @@ def test_series_from_long_format_csv(tmp_path, capsys):
     assert code == 0 and first[:2] == ["s0", "down"] and len(out.splitlines()) == 40
 
 
-def conll(sentences):
-    return "\n\n".join("\n".join(f"{w}\t{t}" for w, t in s) for s in sentences) + "\n"
-
-
 def test_tag_train_predict_evaluate_round_trip(tmp_path, capsys, monkeypatch):
     names, places = ["John", "Mary", "Ahmed", "Li"], ["Paris", "Rome", "Lagos", "Lima"]
     sentences = []
@@ -119,32 +105,6 @@ def test_tag_train_predict_evaluate_round_trip(tmp_path, capsys, monkeypatch):
     assert result["f1"] > 0.9 and set(result["per_type"]) == {"PER", "LOC"}
 
 
-@pytest.mark.parametrize("files, flags, expected", [
-    ({"t.csv": "review,label\nok,pos\n"}, [], "no text column 'text'; the columns are: review, label"),
-    ({"t.csv": "text,label\nok,pos\nfine,\n"}, [], "line 3: empty label column 'label'"),
-    ({"t.csv": "text,label\nok,pos\nbad,neg\n", "v.csv": "text,label\nmeh,meh\n"},
-     ["--valid", "v.csv"], "v.csv line 2: label 'meh' never seen in training"),
-    ({"t.csv": "id,t,x,label\na,0,1,A\na,1,,A\nb,0,1,B\n"}, ["--series-id", "id", "--time-column", "t"],
-     "t.csv line 3: column 'x' holds an empty cell"),
-    ({"t.csv": "id,t,x,label\na,0,1,A\na,1,n/a,A\nb,0,1,B\n"}, ["--series-id", "id"],
-     "t.csv line 3: column 'x' holds 'n/a', not a number"),
-    ({"t.conll": "John B-PER\nruns\n"}, ["tag"], "t.conll line 2: 1 columns where the file's lines have 2"),
-    ({}, [], "t.csv: no such file"),
-    ({"t.csv": b"\xff\xfe\x00\x00"}, [], "binary"),
-])
-def test_bad_input_is_one_line_exit_2_and_nothing_written(tmp_path, capsys, monkeypatch, files,
-                                                          flags, expected):
-    monkeypatch.chdir(tmp_path)
-    for name, content in files.items():
-        (tmp_path / name).write_bytes(content if isinstance(content, bytes) else content.encode())
-    task = "tag" if flags[:1] == ["tag"] else "classify"
-    data = "t.conll" if task == "tag" else "t.csv"
-    code, _, err = run_cli(["train", task, "--data", data, "--out", "run", "--valid-fraction", 0,
-                            *flags[1 if task == "tag" else 0 :]], capsys)
-    assert code == 2 and expected in one_error_line(err)
-    assert not (tmp_path / "run").exists()
-
-
 def test_predict_and_evaluate_errors(tmp_path, reviews, capsys):
     code, _, err = run_cli(["predict", tmp_path / "nowhere"], capsys)
     assert code == 2 and "no such run folder" in one_error_line(err)
@@ -156,12 +116,3 @@ def test_predict_and_evaluate_errors(tmp_path, reviews, capsys):
     assert code == 2 and "label 'maybe' is not one the model knows" in one_error_line(err)
     code, _, err = run_cli(["predict", run, reviews, "--top", "0"], capsys)
     assert code == 2 and "--top must be >= 1" in one_error_line(err)
-
-
-@pytest.mark.slow
-def test_wnut16_fold_beats_the_all_outside_tagger(tmp_path, capsys):
-    """The majority tagger says O everywhere: entity F1 0. A short run on one fold does better."""
-    code, out, _ = run_cli(["train", "tag", "--dataset", "wnut16", "--folds", 5, "--fold", 0,
-                            "--out", tmp_path / "run", "--epochs", 4, "--eval-every", 100,
-                            "--format", "json"], capsys)
-    assert code == 0 and json.loads(out)["test"]["f1"] > 0.05

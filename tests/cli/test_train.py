@@ -1,5 +1,6 @@
-"""The language-model commands end to end: bad input is one line and exit 2; the README's
-commands run (short versions); a short training beats the n-gram baseline."""
+"""`rnnkit train TASK` from the command line: the README's commands, every bad input one line and
+exit 2 with nothing written, flags of the network for every task, a short run that learns."""
+
 
 import json
 import subprocess
@@ -7,16 +8,11 @@ import sys
 
 import pytest
 
+from helpers import one_error_line, run_cli
 from rnnkit.cli.main import main
 
 TINY = ["--hidden-size", "16", "--num-layers", "1", "--embedding-size", "8", "--batch-size", "4",
         "--bptt", "10", "--eval-every", "5"]
-
-
-def run_cli(args, capsys):
-    code = main(args)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture
@@ -25,13 +21,6 @@ def corpus(tmp_path):
     path.write_text("It is a truth universally acknowledged, that a single man in possession "
                     "of a good fortune, must be in want of a wife.\n" * 30)
     return path
-
-
-def one_error_line(err: str) -> str:
-    lines = [line for line in err.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("rnnkit: error:"), err
-    assert "Traceback" not in err
-    return lines[0]
 
 
 @pytest.mark.parametrize("content, expected", [
@@ -60,24 +49,6 @@ def test_impossible_flag_values_exit_2(corpus, tmp_path, capsys, flags, expected
     code, _, err = run_cli(["train", "lm", "--data", str(corpus), "--out", str(tmp_path / "r"),
                             *TINY, *flags], capsys)
     assert code == 2 and expected in one_error_line(err)
-
-
-def test_corrupt_or_missing_run_exits_2(tmp_path, capsys):
-    code, _, err = run_cli(["generate", str(tmp_path / "nothing")], capsys)
-    assert code == 2 and "no such run folder" in one_error_line(err)
-    run_dir = tmp_path / "run"
-    run_dir.mkdir()
-    (run_dir / "best.safetensors").write_bytes(b"not a checkpoint at all")
-    code, _, err = run_cli(["generate", str(run_dir)], capsys)
-    assert code == 2 and "not a readable rnnkit checkpoint" in one_error_line(err)
-
-
-def test_unknown_prime_character_exits_2(corpus, tmp_path, capsys):
-    run_dir = tmp_path / "run"
-    assert run_cli(["train", "lm", "--data", str(corpus), "--out", str(run_dir), *TINY,
-                    "--max-steps", "5", "--ngram-order", "0"], capsys)[0] == 0
-    code, _, err = run_cli(["generate", str(run_dir), "--prime", "Zebra"], capsys)
-    assert code == 2 and "'Z'" in one_error_line(err)
 
 
 def test_readme_commands_short_versions(corpus, tmp_path, capsys):
@@ -124,3 +95,45 @@ def test_short_training_beats_the_ngram_baseline(tmp_path, capsys):
     summary = json.loads(out)
     assert code == 0
     assert summary["valid"]["loss"] < summary["baseline"]["loss"]
+
+
+@pytest.mark.parametrize("files, flags, expected", [
+    ({"t.csv": "review,label\nok,pos\n"}, [], "no text column 'text'; the columns are: review, label"),
+    ({"t.csv": "text,label\nok,pos\nfine,\n"}, [], "line 3: empty label column 'label'"),
+    ({"t.csv": "text,label\nok,pos\nbad,neg\n", "v.csv": "text,label\nmeh,meh\n"},
+     ["--valid", "v.csv"], "v.csv line 2: label 'meh' never seen in training"),
+    ({"t.csv": "id,t,x,label\na,0,1,A\na,1,,A\nb,0,1,B\n"}, ["--series-id", "id", "--time-column", "t"],
+     "t.csv line 3: column 'x' holds an empty cell"),
+    ({"t.csv": "id,t,x,label\na,0,1,A\na,1,n/a,A\nb,0,1,B\n"}, ["--series-id", "id"],
+     "t.csv line 3: column 'x' holds 'n/a', not a number"),
+    ({"t.conll": "John B-PER\nruns\n"}, ["tag"], "t.conll line 2: 1 columns where the file's lines have 2"),
+    ({}, [], "t.csv: no such file"),
+    ({"t.csv": b"\xff\xfe\x00\x00"}, [], "binary"),
+])
+def test_bad_input_is_one_line_exit_2_and_nothing_written(tmp_path, capsys, monkeypatch, files,
+                                                          flags, expected):
+    monkeypatch.chdir(tmp_path)
+    for name, content in files.items():
+        (tmp_path / name).write_bytes(content if isinstance(content, bytes) else content.encode())
+    task = "tag" if flags[:1] == ["tag"] else "classify"
+    data = "t.conll" if task == "tag" else "t.csv"
+    code, _, err = run_cli(["train", task, "--data", data, "--out", "run", "--valid-fraction", 0,
+                            *flags[1 if task == "tag" else 0 :]], capsys)
+    assert code == 2 and expected in one_error_line(err)
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.slow
+def test_wnut16_fold_beats_the_all_outside_tagger(tmp_path, capsys):
+    """The majority tagger says O everywhere: entity F1 0. A short run on one fold does better."""
+    code, out, _ = run_cli(["train", "tag", "--dataset", "wnut16", "--folds", 5, "--fold", 0,
+                            "--out", tmp_path / "run", "--epochs", 4, "--eval-every", 100,
+                            "--format", "json"], capsys)
+    assert code == 0 and json.loads(out)["test"]["f1"] > 0.05
+
+
+def test_impossible_benchmark_flags_exit_2(tmp_path, capsys):
+    assert main(["train", "temporal-order", "--seq-len", "5", "--out", str(tmp_path / "r")]) == 2
+    assert "--seq-len >= 10" in capsys.readouterr().err
+    assert main(["train", "copy", "--hidden-size", "0", "--out", str(tmp_path / "r")]) == 2
+    assert "hidden_size must be >= 1" in capsys.readouterr().err

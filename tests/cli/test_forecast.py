@@ -1,0 +1,93 @@
+"""`rnnkit forecast` and `rnnkit backtest` on saved runs: CSV and picture out, fold origins, many
+series each scaled on its own, bad input one line."""
+
+
+import json
+
+import numpy as np
+import pytest
+
+from helpers import run_cli
+from rnnkit.errors import DataError
+from rnnkit.run import open_run
+
+
+def write_csv(tmp_path, name, rows):
+    path = tmp_path / name
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+@pytest.fixture
+def load_csv(tmp_path):
+    rows = ["ts,demand,temp"]
+    start = np.datetime64("2021-03-01T00:00")
+    for i in range(400):
+        rows.append(f"{start + np.timedelta64(i, 'h')},{100 + 10 * np.sin(2 * np.pi * (i % 24) / 24):.3f},"
+                    f"{20 + (i % 7):.1f}")
+    return write_csv(tmp_path, "load.csv", rows)
+
+
+def test_train_forecast_backtest_round_trip(load_csv, tmp_path, capsys):
+    run = tmp_path / "run"
+    code, out, _ = run_cli(["train", "forecast", "--data", load_csv, "--time-column", "ts",
+                            "--target", "demand", "--covariates", "temp", "--known-future",
+                            "hour,weekday", "--lookback", 48, "--horizon", 12, "--test-size", 36,
+                            "--epochs", 3, "--out", run, "--format", "json",
+                            "--architecture", "seq2seq", "--head", "quantile", "--lr", "3e-3"], capsys)
+    assert code == 0, out
+    summary = json.loads(out)
+    assert summary["season"] == 24 and "seasonal_naive" in summary["valid"]
+    forecast_csv = tmp_path / "f.csv"
+    code, _, err = run_cli(["forecast", run, "--data", load_csv, "-o", forecast_csv, "--plot",
+                            tmp_path / "f.png"], capsys)
+    assert code == 0, err
+    lines = forecast_csv.read_text().splitlines()
+    assert lines[0] == "series,time,forecast,lower_80,upper_80" and len(lines) == 13
+    assert lines[1].split(",")[1] == "2021-03-17 16:00:00"  # the hour after the last row
+    code, _, err = run_cli(["forecast", run, "--data", load_csv, "-o", forecast_csv], capsys)
+    assert code == 2 and "exists; pass --overwrite" in err
+    code, out, _ = run_cli(["backtest", run, "--data", load_csv, "--folds", 3, "--format", "json"],
+                           capsys)
+    result = json.loads(out)
+    assert code == 0 and len(result["folds"]) == 3
+    # fold origins: one horizon apart, the last fold ending with the series' last row
+    assert [f["origin"][0] for f in result["folds"]] == [
+        "2021-03-16 04:00:00", "2021-03-16 16:00:00", "2021-03-17 04:00:00"]
+    with pytest.raises(DataError, match="too few for 40 folds"):
+        open_run(run).backtest(str(load_csv), 40)
+
+
+@pytest.mark.parametrize("flags, expected", [
+    (["--target", "nope"], "no column 'nope'; the columns are: ts, demand, temp"),
+    (["--target", "demand", "--lookback", 390], "series 'series' has 400 steps; lookback"),
+    (["--target", "demand", "--known-future", "holiday"], "known-future 'holiday' is neither a column"),
+    (["--target", "demand", "--horizon", 0], "horizon must be >= 1"),
+])
+def test_bad_forecast_input_is_one_line_exit_2(load_csv, tmp_path, capsys, flags, expected):
+    code, _, err = run_cli(["train", "forecast", "--data", load_csv, "--time-column", "ts",
+                            "--out", tmp_path / "run", *flags], capsys)
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert code == 2 and len(lines) == 1 and expected in lines[0], err
+    assert not (tmp_path / "run").exists()
+
+
+def test_many_series_in_one_file_each_scaled_on_its_own(tmp_path, capsys):
+    rows = ["shop,day,sales"]
+    for shop, level in (("a", 10.0), ("b", 1000.0)):
+        rows += [f"{shop},{day},{level + (day % 7)}" for day in range(80)]
+    path = write_csv(tmp_path, "shops.csv", rows)
+    run = tmp_path / "run"
+    code, out, err = run_cli(["train", "forecast", "--data", path, "--series-id", "shop",
+                              "--time-column", "day", "--target", "sales", "--lookback", 14,
+                              "--horizon", 7, "--test-size", 14, "--epochs", 2, "--out", run,
+                              "--format", "json"], capsys)
+    assert code == 0, err
+    saved = open_run(run).meta["task"]
+    assert saved["series"] == ["a", "b"]
+    means = [s["target"]["mean"] for s in saved["scalers"]]
+    assert means[0] == pytest.approx(13, abs=0.5) and means[1] == pytest.approx(1003, abs=0.5)
+    code, out, _ = run_cli(["forecast", run, "--data", path, "--format", "json"], capsys)
+    rows = json.loads(out)
+    assert code == 0 and [r["series"] for r in rows] == ["a"] * 7 + ["b"] * 7
+    assert rows[0]["time"] == "80.0" and abs(rows[7]["forecast"] - 1003) < 50

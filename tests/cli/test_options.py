@@ -1,0 +1,48 @@
+"""Every command's help groups its flags and shows each flag's default; --device is the same
+flag everywhere."""
+
+import argparse
+
+import pytest
+
+from rnnkit.cli.main import build_parser
+from rnnkit.tasks.registry import TASKS
+
+
+def subparsers(parser):
+    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return action.choices
+
+
+def all_commands():
+    commands = subparsers(build_parser())
+    found = {name: parser for name, parser in commands.items() if name != "train"}
+    found.update({f"train {task}": parser for task, parser in subparsers(commands["train"]).items()})
+    return found
+
+
+COMMANDS = all_commands()
+
+
+def test_train_has_a_command_per_registered_task():
+    assert {name[6:] for name in COMMANDS if name.startswith("train ")} == set(TASKS)
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_every_flag_has_help_with_its_default(name):
+    parser = COMMANDS[name]
+    for action in parser._actions:
+        if isinstance(action, argparse._HelpAction) or not action.option_strings:
+            continue
+        assert action.help and "(default:" in action.help, (name, action.option_strings)
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_help_groups_the_flags(name):
+    titles = {group.title for group in COMMANDS[name]._action_groups if group._group_actions}
+    expected = {"data options", "model options", "training options", "run options"} if (
+        name.startswith("train ")) else {"run options"}
+    assert expected <= titles, titles
+    device = next(a for a in COMMANDS[name]._actions if "--device" in a.option_strings)
+    assert tuple(device.choices) == ("auto", "cpu", "cuda")
+    assert device.default in ("auto", argparse.SUPPRESS)
