@@ -10,6 +10,7 @@ import pytest
 
 from helpers import one_error_line, run_cli
 from rnnkit.cli.main import main
+from rnnkit.run import open_run
 
 TINY = ["--hidden-size", "16", "--num-layers", "1", "--embedding-size", "8", "--batch-size", "4",
         "--bptt", "10", "--eval-every", "5"]
@@ -137,3 +138,55 @@ def test_impossible_benchmark_flags_exit_2(tmp_path, capsys):
     assert "--seq-len >= 10" in capsys.readouterr().err
     assert main(["train", "copy", "--hidden-size", "0", "--out", str(tmp_path / "r")]) == 2
     assert "hidden_size must be >= 1" in capsys.readouterr().err
+
+
+NETWORK_FLAGS = {  # per task: the flags of RecurrentConfig it is trained with here
+    "lm": ["--peephole", "--proj-size", "6", "--zoneout", "0.1", "--learn-init",
+           "--forget-bias", "2"],
+    "classify": ["--merge", "sum", "--peephole", "--learn-init"],
+    "tag": ["--zoneout", "0.2", "--proj-size", "4"],
+    "forecast": ["--learn-init", "--peephole", "--forget-bias", "0"],
+    "adding": ["--cell", "gru", "--zoneout", "0.1", "--learn-init"],
+}
+
+
+@pytest.fixture
+def task_data(tmp_path, corpus):
+    reviews = tmp_path / "r.csv"
+    reviews.write_text("text,label\n" + "".join(f"{'good' if i % 2 else 'bad'} film,{i % 2}\n"
+                                                for i in range(20)))
+    tagged = tmp_path / "t.conll"
+    tagged.write_text("\n".join(["Ann\tB-PER\nruns\tO\n"] * 10))
+    series = tmp_path / "s.csv"
+    series.write_text("y\n" + "".join(f"{i % 7}\n" for i in range(80)))
+    return {"lm": ["--data", corpus, "--embedding-size", "6", "--bptt", "10", "--ngram-order", "0"],
+            "classify": ["--data", reviews], "tag": ["--data", tagged],
+            "forecast": ["--data", series, "--target", "y", "--lookback", "14", "--horizon", "3"],
+            "adding": ["--seq-len", "10", "--valid-size", "8"]}
+
+
+@pytest.mark.parametrize("task", sorted(NETWORK_FLAGS))
+def test_every_task_takes_the_network_flags(task, task_data, tmp_path, capsys):
+    run = tmp_path / "run"
+    code, _, err = run_cli(["train", task, *task_data[task], *NETWORK_FLAGS[task], "--hidden-size",
+                            "8", "--batch-size", "4", "--max-steps", "2", "--eval-every", "2",
+                            "--out", run, "--format", "json"], capsys)
+    assert code == 0, err
+    config = open_run(run).config
+    flags = NETWORK_FLAGS[task]
+    for flag in ("--proj-size", "--zoneout", "--forget-bias", "--merge"):
+        if flag in flags:
+            expected = flags[flags.index(flag) + 1]
+            value = getattr(config, flag[2:].replace("-", "_"))
+            assert str(value) == expected or value == float(expected), (flag, value)
+    for flag in ("--peephole", "--learn-init"):
+        assert getattr(config, flag[2:].replace("-", "_")) == (flag in flags)
+    cell = open_run(run).model.rnn.cells()[0] if task in ("lm", "classify", "tag", "adding") \
+        else open_run(run).model.encoder.cells()[0]
+    assert cell.learn_init == ("--learn-init" in flags)
+
+
+def test_an_lstm_flag_with_another_cell_is_one_line(tmp_path, capsys, corpus):
+    code, _, err = run_cli(["train", "lm", "--data", corpus, "--cell", "gru", "--peephole",
+                            "--out", tmp_path / "run"], capsys)
+    assert code == 2 and "peephole is an LSTM option; --cell is gru" in one_error_line(err)

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from rnnkit.data.vocab import Vocabulary
+from rnnkit.errors import ConfigError
 from rnnkit.layers.config import RecurrentConfig
 from rnnkit.tasks.lm.model import LanguageModel, generate
 
@@ -52,3 +53,20 @@ def test_generation_rejects_unknown_prime_characters():
     model = LanguageModel(len(vocab), 3, network(4))
     with pytest.raises(ValueError, match="'z'"):
         generate(model, vocab, "az", 5)
+
+
+def test_the_unknown_token_is_never_generated():
+    """Even a model that puts almost all its mass on the unknown token writes only text."""
+    vocab = Vocabulary.build(["abcabc"], "char")
+    model = LanguageModel(len(vocab), 3, network(4)).eval()
+    with torch.no_grad():
+        model.head.bias.zero_()
+        model.head.bias[vocab.unknown_id] = 30.0
+    text = generate(model, vocab, "", 50, temperature=1.0, seed=0)
+    assert len(text) == 50 and "\ufffd" not in text
+    assert "\ufffd" not in generate(model, vocab, "ab", 20, greedy=True)
+
+
+def test_a_language_model_is_not_bidirectional():
+    with pytest.raises(ConfigError, match="reads left to right"):
+        LanguageModel(5, 3, RecurrentConfig(hidden_size=4, bidirectional=True))

@@ -76,8 +76,9 @@ def rotten_tomatoes() -> Examples:
 
 def in_memory(name: str, pair) -> Examples:
     """Examples from Python: (inputs, labels), the inputs texts or float tensors (T, channels)."""
-    if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
-        raise DataError(f"{name}: give a pair (inputs, labels)")
+    if not (isinstance(pair, (tuple, list)) and len(pair) == 2
+            and not any(isinstance(part, (str, bytes)) for part in pair)):
+        raise DataError(f"{name}: give a pair (inputs, labels) of two lists")
     inputs, labels = list(pair[0]), [str(label) for label in pair[1]]
     if not inputs or len(inputs) != len(labels):
         raise DataError(f"{name}: {len(inputs)} inputs and {len(labels)} labels; give as many "
