@@ -21,6 +21,7 @@ from rnnkit.data.vocab import UNKNOWN, Vocabulary
 from rnnkit.errors import ConfigError, DataError
 from rnnkit.state import length_mask
 
+
 def load_sentences(config) -> dict[str, list[Sentence] | None]:
     """{"train", "valid", "test"} sentences: files, or the bundled WNUT-16 training split
     (only a training split exists: with --folds K, fold --fold is the test set)."""
