@@ -19,3 +19,15 @@ def test_readme_example_runs():
     assert namespace["outputs"].shape == (4, 20, 64)
     assert namespace["outputs"][1, 5:].abs().sum() == 0
     assert type(namespace["torch_lstm"]).__name__ == "LSTM"
+
+
+def test_readme_run_api_example_runs(tmp_path, monkeypatch):
+    """The second example: train a classifier from a list of texts, predict new ones."""
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+    monkeypatch.chdir(tmp_path)
+    printed = io.StringIO()
+    namespace: dict = {}
+    with contextlib.redirect_stdout(printed):
+        exec(compile(blocks[1], str(README), "exec"), namespace)
+    assert printed.getvalue().split() == ["1.0", "pos", "neg"]
+    assert (tmp_path / "runs" / "sentiment" / "best.safetensors").exists()

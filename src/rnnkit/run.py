@@ -143,7 +143,7 @@ def final_figures(spec: TaskSpec, task, model, run_dir: Path, device) -> dict:
     return {"checkpoint": path.stem, **spec.final(task, model, run_dir)}
 
 
-def open_run(run_dir: str | Path, which: str = "best", device: str = "cpu") -> Run:
+def open_run(run_dir: str | Path, which: str = "best", device: str = "auto") -> Run:
     """A saved run, its model loaded from checkpoint `which` ("best", else "last")."""
     path, tensors, meta = open_checkpoint(run_dir, which)
     name = meta.get("task", {}).get("name") if isinstance(meta.get("task"), dict) else None
