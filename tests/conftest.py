@@ -18,3 +18,12 @@ def float64():
     torch.manual_seed(0)
     yield
     torch.set_default_dtype(previous)
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    """A small text file (3,600 characters) to train language models on."""
+    path = tmp_path / "corpus.txt"
+    path.write_text("It is a truth universally acknowledged, that a single man in possession "
+                    "of a good fortune, must be in want of a wife.\n" * 30)
+    return path

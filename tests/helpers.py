@@ -1,8 +1,13 @@
-"""What the command-line tests share: run `rnnkit` in-process and read its one error line."""
+"""What the tests share: run `rnnkit` in-process and read its one error line; a small language
+model run, stopped where a test wants."""
 
+import dataclasses
 import io
 
 from rnnkit.cli.main import main
+from rnnkit.run import prepare
+from rnnkit.tasks.lm.spec import LMConfig
+from rnnkit.train.fit import fit
 
 
 def run_cli(args, capsys, stdin=None, monkeypatch=None):
@@ -21,3 +26,24 @@ def one_error_line(err: str) -> str:
     assert len(lines) == 1 and lines[0].startswith("rnnkit: error:"), err
     assert "Traceback" not in err
     return lines[0]
+
+
+def small_config(corpus, out, **changes) -> LMConfig:
+    """A tiny language model on `corpus` into run folder `out`: 12 steps, evaluated every 4."""
+    base = LMConfig(data=str(corpus), out=str(out), hidden_size=16, num_layers=1,
+                    embedding_size=8, batch_size=4, bptt=12, eval_every=4, max_steps=12,
+                    ngram_order=0, dropout=0.1, lr=0.01)
+    return dataclasses.replace(base, **changes)
+
+
+def train_lm(config, stop_after_step=None):
+    """(model, events, run folder) of fit() on `config`, stopped right after the evaluation
+    at `stop_after_step` (as a kill after a checkpoint would) if given."""
+    setup = prepare("lm", config)
+    model, run_dir = setup.model, setup.run_dir
+    events = []
+    for event in fit(model, setup.task, config, run_dir, setup.device):
+        events.append(event)
+        if stop_after_step is not None and event["event"] == "eval" and event["step"] == stop_after_step:
+            break
+    return model, events, run_dir

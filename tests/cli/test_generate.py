@@ -1,20 +1,11 @@
 """`rnnkit generate`: a missing or corrupt run and an unknown prime are one line and exit 2."""
 
 
-import pytest
 
 from helpers import one_error_line, run_cli
 
 TINY = ["--hidden-size", "16", "--num-layers", "1", "--embedding-size", "8", "--batch-size", "4",
         "--bptt", "10", "--eval-every", "5"]
-
-
-@pytest.fixture
-def corpus(tmp_path):
-    path = tmp_path / "corpus.txt"
-    path.write_text("It is a truth universally acknowledged, that a single man in possession "
-                    "of a good fortune, must be in want of a wife.\n" * 30)
-    return path
 
 
 def test_corrupt_or_missing_run_exits_2(tmp_path, capsys):

@@ -16,14 +16,6 @@ TINY = ["--hidden-size", "16", "--num-layers", "1", "--embedding-size", "8", "--
         "--bptt", "10", "--eval-every", "5"]
 
 
-@pytest.fixture
-def corpus(tmp_path):
-    path = tmp_path / "corpus.txt"
-    path.write_text("It is a truth universally acknowledged, that a single man in possession "
-                    "of a good fortune, must be in want of a wife.\n" * 30)
-    return path
-
-
 @pytest.mark.parametrize("content, expected", [
     (None, "no such file"),
     (b"", "empty"),

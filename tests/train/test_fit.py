@@ -2,50 +2,20 @@
 windows, every step's pre-clip gradient norm logged."""
 
 
-import dataclasses
 
-import pytest
 import torch
 
+from helpers import small_config, train_lm
 from rnnkit.run import open_run, prepare
 from rnnkit.tasks.lm.model import generate
-from rnnkit.tasks.lm.spec import LMConfig
 from rnnkit.train.fit import fit
 from rnnkit.train.run_folder import read_log
 
-TEXT = ("the quick brown fox jumps over the lazy dog. " * 40
-        + "pack my box with five dozen liquor jugs. " * 40)
-
-
-@pytest.fixture
-def corpus(tmp_path):
-    path = tmp_path / "corpus.txt"
-    path.write_text(TEXT)
-    return path
-
-
-def small_config(corpus, out, **changes):
-    base = LMConfig(data=str(corpus), out=str(out), hidden_size=16, num_layers=1,
-                    embedding_size=8, batch_size=4, bptt=12, eval_every=4, max_steps=12,
-                    ngram_order=0, dropout=0.1, lr=0.01)
-    return dataclasses.replace(base, **changes)
-
-
-def run(config, stop_after_step=None):
-    setup = prepare("lm", config)
-    model, run_dir = setup.model, setup.run_dir
-    events = []
-    for event in fit(model, setup.task, config, run_dir, setup.device):
-        events.append(event)
-        if stop_after_step is not None and event["event"] == "eval" and event["step"] == stop_after_step:
-            break  # a kill right after a checkpoint
-    return model, events, run_dir
-
 
 def test_resume_after_interruption_equals_uninterrupted_run(corpus, tmp_path):
-    whole, _, whole_dir = run(small_config(corpus, tmp_path / "whole"))
-    _, _, part_dir = run(small_config(corpus, tmp_path / "part"), stop_after_step=8)
-    resumed, events, _ = run(small_config(corpus, tmp_path / "part", resume=True))
+    whole, _, whole_dir = train_lm(small_config(corpus, tmp_path / "whole"))
+    _, _, part_dir = train_lm(small_config(corpus, tmp_path / "part"), stop_after_step=8)
+    resumed, events, _ = train_lm(small_config(corpus, tmp_path / "part", resume=True))
     assert events[0]["event"] == "step" and events[0]["step"] == 9
     for p, q in zip(whole.state_dict().values(), resumed.state_dict().values()):
         assert torch.equal(p, q)
@@ -103,7 +73,7 @@ def test_nan_loss_is_skipped_then_stops_keeping_the_last_good_checkpoint(corpus,
 
 
 def test_checkpoint_round_trip_gives_identical_parameters_and_generation(corpus, tmp_path):
-    model, _, run_dir = run(small_config(corpus, tmp_path / "run"))
+    model, _, run_dir = train_lm(small_config(corpus, tmp_path / "run"))
     reopened = open_run(run_dir, "last")
     for p, q in zip(model.state_dict().values(), reopened.model.state_dict().values()):
         assert torch.equal(p, q)
@@ -113,7 +83,7 @@ def test_checkpoint_round_trip_gives_identical_parameters_and_generation(corpus,
 
 
 def test_every_step_logs_the_pre_clip_gradient_norm(corpus, tmp_path):
-    _, events, run_dir = run(small_config(corpus, tmp_path / "run", max_steps=6, clip_norm=1e-3))
+    _, events, run_dir = train_lm(small_config(corpus, tmp_path / "run", max_steps=6, clip_norm=1e-3))
     import json
 
     lines = [json.loads(x) for x in (run_dir / "steps.jsonl").read_text().splitlines()]
