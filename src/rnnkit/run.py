@@ -13,6 +13,7 @@ figures always come from the best checkpoint.
 from __future__ import annotations
 
 import dataclasses
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -24,10 +25,18 @@ from rnnkit.diagnostics.plots import plot_flow_heatmap, plot_gradient_flow, plot
 from rnnkit.errors import CheckpointError, ConfigError, UserError
 from rnnkit.tasks import registry
 from rnnkit.tasks.base import Prepared, TaskSpec
-from rnnkit.train.checkpoint import load_checkpoint, split_prefix, write_json
+from rnnkit.train.checkpoint import (
+    check_weights,
+    load_checkpoint,
+    load_weights,
+    split_prefix,
+    write_json,
+)
 from rnnkit.train.fit import fit
 from rnnkit.train.plots import plot_curves
 from rnnkit.train.run_folder import (
+    RunLock,
+    check_resume,
     check_run_folder,
     choose_device,
     open_checkpoint,
@@ -54,14 +63,17 @@ def make_config(task: str, config=None):
 
 @dataclasses.dataclass
 class Setup:
-    """A run ready to train: its spec, resolved config, folder and device, and what the spec
-    prepared (task, model, facts, baseline)."""
+    """A run ready to train: its spec, resolved config, folder and device, what the spec
+    prepared (task, model, facts, baseline), the files an --overwrite removed, and the lock on
+    the folder (`close()` releases it)."""
 
     spec: TaskSpec
     config: object
     run_dir: Path
     device: torch.device
     prepared: Prepared
+    removed: list
+    lock: RunLock
 
     @property
     def task(self):
@@ -71,11 +83,15 @@ class Setup:
     def model(self) -> torch.nn.Module:
         return self.prepared.model
 
+    def close(self) -> None:
+        self.lock.release()
+
 
 def prepare(task: str, config=None, data: dict | None = None) -> Setup:
-    """Check the run folder (new, or resumed / overwritten as asked), seed, read the data (or
-    take `data` from Python, where the task allows it) and build the task and the model; save
-    the resolved config and the task's metadata."""
+    """Check the run folder (new, or resumed / overwritten as asked) and, on --resume, that the
+    settings are the run's own; seed; read the data (or take `data` from Python, where the task
+    allows it) and build the task and the model. Nothing is written before all that passed;
+    then the folder is locked, marked as a run, and given the config and the task's metadata."""
     spec = registry.get(task)
     config = make_config(task, config)
     if data is not None and not spec.in_memory:
@@ -83,11 +99,42 @@ def prepare(task: str, config=None, data: dict | None = None) -> Setup:
         raise ConfigError(f"the {task} task reads its data from files; data given from Python "
                           f"works for: {', '.join(able)}")
     run_dir, device = check_run_folder(config)
-    resumed = load_checkpoint(run_dir / "last.safetensors")[1] if config.resume else None
+    resumed = None
+    if config.resume:
+        last = run_dir / "last.safetensors"
+        resumed = load_checkpoint(last)[1]
+        check_resume(config, spec.name, resumed, last)
     prepared = spec.prepare(config, device, resumed, data)
-    start_run_folder(run_dir, config)
-    write_json(run_dir / "task.json", prepared.task.meta())
-    return Setup(spec, config, run_dir, device, prepared)
+    lock = claim(run_dir, config)
+    try:
+        removed = start_run_folder(run_dir, config, spec.name)
+        write_json(run_dir / "task.json", prepared.task.meta())
+    except BaseException:
+        lock.release()
+        raise
+    return Setup(spec, config, run_dir, device, prepared, removed, lock)
+
+
+def claim(run_dir: Path, config) -> RunLock:
+    """Lock the run folder (made if new), then check it again under the lock: another
+    training may have taken it since the first check."""
+    created = not run_dir.exists()
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise CheckpointError(f"cannot create {run_dir} ({error.strerror})") from None
+    try:
+        lock = RunLock(run_dir).acquire()
+    except BaseException:
+        if created:
+            shutil.rmtree(run_dir, ignore_errors=True)
+        raise
+    try:
+        check_run_folder(config)
+    except BaseException:
+        lock.release()
+        raise
+    return lock
 
 
 def train(task: str, config=None, progress: Callable[[dict], None] | None = None,
@@ -98,10 +145,18 @@ def train(task: str, config=None, progress: Callable[[dict], None] | None = None
     "baseline", and fit()'s "step", "skip", "eval", "diagnosis", "stop". `data`: training
     examples from Python (see `prepare`)."""
     setup = prepare(task, config, data)
+    try:
+        return run_prepared(setup, progress or (lambda event: None))
+    finally:
+        setup.close()
+
+
+def run_prepared(setup: Setup, report: Callable[[dict], None]) -> dict:
+    """Train a prepared run to its end and return its summary (see `train`)."""
     spec, config, run_dir, prepared = setup.spec, setup.config, setup.run_dir, setup.prepared
-    report = progress or (lambda event: None)
     report({"event": "start", "task": spec.name, "run": str(run_dir), "device": setup.device.type,
-            "facts": prepared.facts, "parameters": parameter_table(setup.model)})
+            "facts": prepared.facts, "parameters": parameter_table(setup.model),
+            "removed": setup.removed})
     baseline = prepared.baseline() if prepared.baseline else None
     if baseline is not None:
         report({"event": "baseline", **baseline})
@@ -138,27 +193,39 @@ def final_figures(spec: TaskSpec, task, model, run_dir: Path, device) -> dict:
     if path is None:
         return {"checkpoint": None}
     tensors, _ = load_checkpoint(path)
-    model.load_state_dict(split_prefix(tensors, "model"))
+    load_weights(model, split_prefix(tensors, "model"), path)
     model.to(device).eval()
     return {"checkpoint": path.stem, **spec.final(task, model, run_dir)}
 
 
 def open_run(run_dir: str | Path, which: str = "best", device: str = "auto") -> Run:
-    """A saved run, its model loaded from checkpoint `which` ("best", else "last")."""
+    """A saved run, its model loaded from checkpoint `which` ("best", else "last"). The model
+    its config describes is first built on PyTorch's meta device (no memory) and its shapes
+    checked against the weights, so a checkpoint whose config does not fit its weights is one
+    error, before anything is allocated."""
     path, tensors, meta = open_checkpoint(run_dir, which)
-    name = meta.get("task", {}).get("name") if isinstance(meta.get("task"), dict) else None
+    name = meta["task"]["name"]
     if name not in registry.TASKS:
         raise CheckpointError(f"{path}: a checkpoint of an unknown task ({name!r})")
     spec = registry.TASKS[name]
-    config = from_dict(spec.config_class, meta["config"])
+    config = checked_config(spec, meta, path)
     chosen = choose_device(device)
-    task, model = spec.reopen(config, meta, chosen)
-    try:
-        model.load_state_dict(split_prefix(tensors, "model"))
-    except RuntimeError as error:
-        raise CheckpointError(f"{path}: its weights do not fit its own config "
-                              f"({str(error).splitlines()[0]})") from None
+    weights = split_prefix(tensors, "model")
+    task, build = spec.reopen(config, meta, chosen)
+    with torch.device("meta"):
+        check_weights(build(), weights, path)
+    model = build()
+    load_weights(model, weights, path)
     return Run(spec, config, task, model.to(chosen).eval(), meta, Path(run_dir), path, chosen)
+
+
+def checked_config(spec: TaskSpec, meta: dict, path: Path):
+    """The run's config from a checkpoint, every key checked; CheckpointError if it is not one
+    this task can have, or its task metadata is damaged."""
+    try:
+        return from_dict(spec.config_class, meta["config"])
+    except ConfigError as error:
+        raise CheckpointError(f"{path}: its saved config is not valid ({error})") from None
 
 
 @dataclasses.dataclass

@@ -7,7 +7,7 @@ import torch
 
 from helpers import small_config, train_lm
 from rnnkit.errors import CheckpointError
-from rnnkit.train.checkpoint import load_checkpoint
+from rnnkit.train.checkpoint import TEMPORARY_PREFIX, load_checkpoint
 
 
 def test_corrupt_checkpoint_is_one_clear_error(tmp_path):
@@ -31,4 +31,4 @@ def test_a_kill_during_a_save_leaves_the_previous_checkpoint(corpus, tmp_path, m
     with pytest.raises(KeyboardInterrupt):
         checkpoint.save_checkpoint(run_dir / "last.safetensors", {"x": torch.zeros(2)}, {})
     assert (run_dir / "last.safetensors").read_bytes() == before
-    assert not [p for p in run_dir.iterdir() if p.name.startswith(".last")]  # no debris
+    assert not [p for p in run_dir.iterdir() if p.name.startswith(TEMPORARY_PREFIX)]  # no debris

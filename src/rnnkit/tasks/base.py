@@ -117,7 +117,7 @@ class TaskSpec:
         given from Python, for a task with `in_memory`);
     final(task, model, run_dir) -> figures of the best model ({"valid", "test", ...}), writing
         any plots of its own into the run folder;
-    reopen(config, meta, tensors, device) -> (task without training data, model in eval mode);
+    reopen(config, meta, device) -> (task without training data, a function building its model);
     attach_data(task) -> None: give a reopened task its held-out data (for the diagnosis);
     evaluate(run, data, encoding) -> figures on a file (or the bundled test split);
     predict(run, source, **options) -> a list of records; generate(run, **options) -> text;

@@ -17,18 +17,38 @@ from safetensors.torch import save_file
 
 from rnnkit.errors import CheckpointError
 
+TEMPORARY_PREFIX = ".rnnkit-partial."  # a file being written; one a kill left is removed later
+
 
 def write_atomic(path: Path, write) -> None:
-    """Call `write(temporary_path)`, then rename the result onto `path` in one step."""
+    """Call `write(temporary_path)`, flush it to disk, rename it onto `path` in one step, and
+    flush the folder: after a kill or a crash, `path` is the old file or the new one."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    handle, temporary = tempfile.mkstemp(prefix=f"{TEMPORARY_PREFIX}{path.name}.", dir=path.parent)
     os.close(handle)
     try:
         write(temporary)
+        with open(temporary, "rb") as written:
+            os.fsync(written.fileno())
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+    sync_folder(path.parent)
+
+
+def sync_folder(folder: Path) -> None:
+    """Flush a folder's entries (the rename) to disk, where the system allows it."""
+    try:
+        handle = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(handle)
+    except OSError:
+        pass
+    finally:
+        os.close(handle)
 
 
 def write_json(path: Path, data) -> None:
@@ -59,11 +79,44 @@ def load_checkpoint(path: Path) -> tuple[dict[str, torch.Tensor], dict]:
         with safe_open(str(path), framework="pt") as handle:
             meta = json.loads((handle.metadata() or {})["meta"])
             tensors = {name: handle.get_tensor(name) for name in handle.keys()}
-    except (SafetensorError, OSError, KeyError, ValueError, json.JSONDecodeError) as error:
+    except (SafetensorError, OSError, KeyError, ValueError, RecursionError) as error:
         raise CheckpointError(f"{path}: not a readable rnnkit checkpoint ({error})") from None
-    for name, target in meta.pop("aliases", {}).items():
+    if not isinstance(meta, dict) or meta.get("format") != "rnnkit-checkpoint":
+        raise CheckpointError(f"{path}: not an rnnkit checkpoint (its metadata is not rnnkit's)")
+    aliases = meta.pop("aliases", {})
+    if not isinstance(aliases, dict) or not all(
+            isinstance(name, str) and target in tensors for name, target in aliases.items()):
+        raise CheckpointError(f"{path}: its shared-weight aliases name tensors it does not hold")
+    for name, target in aliases.items():
         tensors[name] = tensors[target]
+    for key, kind in (("config", dict), ("task", dict)):
+        if not isinstance(meta.get(key), kind):
+            raise CheckpointError(f"{path}: its metadata has no {key} object")
+    if not isinstance(meta["task"].get("name"), str):
+        raise CheckpointError(f"{path}: its metadata does not name its task")
     return tensors, meta
+
+
+def load_weights(model: torch.nn.Module, tensors: dict[str, torch.Tensor], path: Path) -> None:
+    """Copy saved weights into `model` once `check_weights` found them fitting."""
+    check_weights(model, tensors, path)
+    model.load_state_dict(tensors)
+
+
+def check_weights(model: torch.nn.Module, tensors: dict[str, torch.Tensor], path: Path) -> None:
+    """CheckpointError naming the first saved tensor that is missing, unexpected, or of another
+    shape than `model`'s (which may live on the meta device: nothing is loaded)."""
+    wanted = model.state_dict()
+    for name, tensor in wanted.items():
+        if name not in tensors:
+            raise CheckpointError(f"{path}: the weights lack {name!r}; the checkpoint does not "
+                                  f"match its own config")
+        if tuple(tensors[name].shape) != tuple(tensor.shape):
+            raise CheckpointError(f"{path}: {name!r} has shape {tuple(tensors[name].shape)}, its "
+                                  f"config needs {tuple(tensor.shape)}")
+    extra = sorted(set(tensors) - set(wanted))
+    if extra:
+        raise CheckpointError(f"{path}: unexpected weights {', '.join(extra[:3])}")
 
 
 def split_prefix(tensors: dict[str, torch.Tensor], prefix: str) -> dict[str, torch.Tensor]:
@@ -81,12 +134,23 @@ def optimizer_to_tensors(optimizer: torch.optim.Optimizer) -> tuple[dict, dict]:
                 tensors[f"{index}.{key}"] = value
             else:
                 plain[f"{index}.{key}"] = value
-    return tensors, {"plain": plain, "param_groups": state["param_groups"]}
+    return tensors, {"plain": plain, "param_groups": state["param_groups"],
+                     "tensors": sorted(tensors)}
 
 
 def optimizer_from_tensors(optimizer: torch.optim.Optimizer, tensors: dict, meta: dict) -> None:
+    """Load the optimiser's state saved by `optimizer_to_tensors`; CheckpointError if a moment
+    it saved is missing (it would silently start afresh) or the state does not fit."""
+    missing = sorted(set(meta.get("tensors", [])) - set(tensors))
+    if missing:
+        raise CheckpointError(f"the checkpoint lacks the optimiser's {', '.join(missing[:3])}"
+                              f"{' ...' if len(missing) > 3 else ''}: it cannot be resumed exactly")
     state: dict = {}
     for flat, value in list(tensors.items()) + list(meta["plain"].items()):
         index, key = flat.split(".", 1)
         state.setdefault(int(index), {})[key] = value
-    optimizer.load_state_dict({"state": state, "param_groups": meta["param_groups"]})
+    try:
+        optimizer.load_state_dict({"state": state, "param_groups": meta["param_groups"]})
+    except (ValueError, KeyError, TypeError, RuntimeError) as error:
+        raise CheckpointError(f"the checkpoint's optimiser state does not fit this optimiser "
+                              f"({error})") from None

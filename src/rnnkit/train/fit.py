@@ -13,6 +13,7 @@ evaluate, meta, selection, diagnose).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import math
 import time
@@ -23,9 +24,11 @@ import torch
 
 from rnnkit.cells import LSTMState
 from rnnkit.config import to_dict
+from rnnkit.errors import CheckpointError
 from rnnkit.state import detach_state, state_from_leaves, state_leaves
 from rnnkit.train.checkpoint import (
     load_checkpoint,
+    load_weights,
     optimizer_from_tensors,
     optimizer_to_tensors,
     save_checkpoint,
@@ -33,6 +36,7 @@ from rnnkit.train.checkpoint import (
 )
 from rnnkit.train.config import TrainConfig
 from rnnkit.train.optim import Schedule, clip_gradients, make_optimizer
+from rnnkit.train.run_folder import truncate_logs
 
 
 @dataclass
@@ -61,9 +65,17 @@ def fit(model, task, config: TrainConfig, run_dir: Path, device: torch.device):
                         gamma=config.gamma, patience=config.plateau_patience)
     scaler = torch.amp.GradScaler(device.type, enabled=config.precision == "fp16")
     progress, state = Progress(), None
+    started = time.monotonic()
     if config.resume:
         progress, state = restore(run_dir / "last.safetensors", model, optimizer, schedule, device)
-    started = time.monotonic()
+        truncate_logs(run_dir, progress.step)  # records after the checkpoint are redone
+        done = budget_spent(config, progress, started) or (
+            None if next(remaining_windows(progress, windows, config.epochs), None)
+            else f"finished {config.epochs} epochs")
+        if done:
+            yield {"event": "stop", "reason": f"the run had already finished ({done}); nothing to do",
+                   "step": progress.step, "best_loss": progress.best_loss, "failed": False}
+            return
     stop_reason = None
     grad_norms: list[float] = []  # pre-clip norms of this session's steps, for the diagnosis
     model.train()
@@ -218,20 +230,43 @@ def _finite(value: float):
 
 
 def restore(path: Path, model, optimizer, schedule, device):
-    """Load `last` into the model, optimiser and schedule; return progress and carried state."""
+    """Load `last` into the model, optimiser, schedule and RNG; return progress and carried
+    state. Everything is checked first: CheckpointError names what does not fit."""
     tensors, meta = load_checkpoint(path)
-    model.load_state_dict(split_prefix(tensors, "model"))
+    progress = saved_progress(path, meta.get("progress"))
+    load_weights(model, split_prefix(tensors, "model"), path)
+    if not isinstance(meta.get("optimizer"), dict) or not isinstance(meta.get("schedule"), dict):
+        raise CheckpointError(f"{path}: its metadata lacks the optimiser or schedule state")
     optimizer_from_tensors(optimizer, split_prefix(tensors, "optim"), meta["optimizer"])
-    schedule.load_state(meta["schedule"])
-    torch.set_rng_state(tensors["rng.torch"])
+    try:
+        schedule.load_state(meta["schedule"])
+    except (KeyError, TypeError, ValueError):
+        raise CheckpointError(f"{path}: its schedule state is damaged") from None
+    rng = tensors.get("rng.torch")
+    expected = torch.get_rng_state()
+    if rng is None or rng.shape != expected.shape or rng.dtype != expected.dtype:
+        raise CheckpointError(f"{path}: its random-number state is missing or damaged")
+    torch.set_rng_state(rng)
     if "rng.cuda" in tensors and torch.cuda.is_available():
         torch.cuda.set_rng_state(tensors["rng.cuda"])
-    saved = dict(meta["progress"])
-    saved["best_loss"] = math.inf if saved["best_loss"] is None else saved["best_loss"]
-    progress = Progress(**saved)
     leaves = [v.to(device) for k, v in sorted(split_prefix(tensors, "state").items())]
     state = None
     if leaves:
-        template = LSTMState(*leaves) if meta["state_type"] == "LSTMState" else leaves[0]
+        template = LSTMState(*leaves) if meta.get("state_type") == "LSTMState" else leaves[0]
         state = state_from_leaves(template, leaves)
     return progress, state
+
+
+def saved_progress(path: Path, saved) -> Progress:
+    """The Progress a checkpoint holds, every field checked."""
+    names = {f.name for f in dataclasses.fields(Progress)}
+    if not isinstance(saved, dict) or set(saved) != names:
+        raise CheckpointError(f"{path}: its training progress is missing or damaged")
+    counts = ("epoch", "window", "step", "tokens", "evals_without_gain", "bad_steps")
+    if not all(isinstance(saved[k], int) and not isinstance(saved[k], bool) and saved[k] >= 0
+               for k in counts) or not isinstance(saved["history"], list):
+        raise CheckpointError(f"{path}: its training progress is damaged")
+    best = saved["best_loss"]
+    if best is not None and not isinstance(best, (int, float)):
+        raise CheckpointError(f"{path}: its best validation figure is damaged")
+    return Progress(**{**saved, "best_loss": math.inf if best is None else float(best)})

@@ -1,20 +1,32 @@
-"""The run folder: never replaced without asking; the device a run uses."""
+"""The run folder: recognisably rnnkit's (a marker file), locked by the one process writing to
+it, never replaced without asking, and cleaned of what a kill left behind.
+
+A folder may become a run when it is new or empty. One holding the marker `rnnkit-run.json` is
+a run: `--resume` continues it, `--overwrite` removes the files rnnkit wrote there (only those)
+and starts again; without either it is refused, finished or not. Any other folder, a file, or
+a place that cannot be written is refused with one line.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
 import torch
 
 from rnnkit.config import to_dict
-from rnnkit.errors import CheckpointError, ConfigError
-from rnnkit.train.checkpoint import load_checkpoint, write_json
+from rnnkit.errors import CheckpointError, ConfigError, DataError
+from rnnkit.train.checkpoint import TEMPORARY_PREFIX, load_checkpoint, write_atomic, write_json
 
+MARKER = "rnnkit-run.json"
+LOCK = ".rnnkit.lock"
 RUN_FILES = ("metrics.jsonl", "steps.jsonl", "diagnostics.jsonl", "last.safetensors",
-             "best.safetensors", "task.json", "summary.json", "curves.png", "confusion.png",
-             "diagnosis.json", "gradient_flow.png", "saturation.png", "gradient_heatmap.png")
+             "best.safetensors", "config.json", "task.json", "summary.json", "curves.png",
+             "confusion.png", "diagnosis.json", "gradient_flow.png", "saturation.png",
+             "gradient_heatmap.png", "vocab.json", "labels.json")
+RUN_FOLDERS = ("tensorboard",)
 
 
 def choose_device(name: str) -> torch.device:
@@ -27,14 +39,25 @@ def choose_device(name: str) -> torch.device:
 
 
 def check_run_folder(config) -> tuple[Path, torch.device]:
-    """Check that the run folder may be used as asked, pick the device, seed everything."""
+    """Check that the run folder may be used as asked (nothing is written yet), pick the
+    device, seed everything."""
+    if not str(config.out).strip():
+        raise ConfigError("--out must name a folder for the run")
     run_dir = Path(config.out)
-    existing = (run_dir / "last.safetensors").exists()
-    if config.resume and not existing:
+    if run_dir.exists() and not run_dir.is_dir():
+        raise CheckpointError(f"{run_dir} exists and is not a folder; choose another --out")
+    is_run = (run_dir / MARKER).is_file()
+    has_checkpoint = (run_dir / "last.safetensors").is_file()
+    if run_dir.is_dir() and not is_run and any(p.name != LOCK for p in run_dir.iterdir()):
+        raise CheckpointError(f"{run_dir} holds files and is not an rnnkit run folder; choose a new "
+                              f"or empty --out (nothing there was changed)")
+    if config.resume and not has_checkpoint:
         raise CheckpointError(f"{run_dir}: nothing to resume (no last.safetensors)")
-    if existing and not (config.resume or config.overwrite):
-        raise CheckpointError(f"{run_dir} already holds a run; pass --resume to continue it or "
-                         f"--overwrite to replace it")
+    if is_run and not (config.resume or config.overwrite):
+        held = "a run" if has_checkpoint else "an unfinished run with no checkpoint"
+        raise CheckpointError(f"{run_dir} already holds {held}; pass --resume to continue it or "
+                              f"--overwrite to replace it")
+    writable_folder(run_dir)
     device = choose_device(config.device)
     if config.precision != "fp32" and device.type != "cuda":
         raise ConfigError(f"--precision {config.precision} needs a GPU; on CPU use fp32")
@@ -42,22 +65,142 @@ def check_run_folder(config) -> tuple[Path, torch.device]:
     return run_dir, device
 
 
-def start_run_folder(run_dir: Path, config) -> None:
-    """Create the folder; on --overwrite remove the old run's files; save the resolved config."""
-    run_dir.mkdir(parents=True, exist_ok=True)
+# what may change when a run is resumed: where and how long it runs, and what it logs
+RESUMABLE = {"out", "resume", "overwrite", "device", "epochs", "max_steps", "max_minutes",
+             "patience", "max_bad_steps", "eval_every", "diagnose_every", "tensorboard"}
+
+
+def check_resume(config, task_name: str, meta: dict, path: Path) -> None:
+    """Resuming needs the run's own task and settings: CheckpointError naming every setting
+    that differs from the checkpoint's (but budgets and logging), before anything is touched."""
+    saved_task = meta["task"]["name"]
+    if saved_task != task_name:
+        raise CheckpointError(f"{path.parent} holds a {saved_task} run; it cannot be resumed as "
+                              f"{task_name}")
+    now = to_dict(config)
+    differ = [f"{key} {meta['config'].get(key)!r} -> {now[key]!r}" for key in sorted(now)
+              if key not in RESUMABLE and meta["config"].get(key) != now[key]]
+    if differ:
+        raise CheckpointError(f"--resume needs the run's own settings; these differ from "
+                              f"{path}: {'; '.join(differ)}")
+
+
+def writable_folder(folder: Path) -> None:
+    """CheckpointError unless `folder` (or the nearest existing folder above it) is writable."""
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise CheckpointError(f"cannot write in {existing} (permission denied)")
+
+
+def start_run_folder(run_dir: Path, config, task_name: str) -> list[str]:
+    """Create the folder and mark it as a run; on --overwrite remove what an earlier run wrote
+    (returned, to be reported); remove temporary files a kill left; save the resolved config."""
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise CheckpointError(f"cannot create {run_dir} ({error.strerror})") from None
+    removed = []
     if config.overwrite and not config.resume:
-        for name in RUN_FILES:
-            (run_dir / name).unlink(missing_ok=True)
-        shutil.rmtree(run_dir / "tensorboard", ignore_errors=True)
+        for name in (*RUN_FILES, MARKER):
+            if (run_dir / name).is_file():
+                (run_dir / name).unlink()
+                removed.append(name)
+        for name in RUN_FOLDERS:
+            if (run_dir / name).is_dir():
+                shutil.rmtree(run_dir / name)
+                removed.append(name + "/")
+    for leftover in run_dir.glob(TEMPORARY_PREFIX + "*"):
+        leftover.unlink(missing_ok=True)
+    write_json(run_dir / MARKER, {"format": "rnnkit-run", "task": task_name})
     write_json(run_dir / "config.json", to_dict(config))
+    return [name for name in removed if name != MARKER]
+
+
+class RunLock:
+    """An exclusive lock on a run folder: the file `.rnnkit.lock` holding the owner's pid,
+    created atomically. A lock whose process is gone is stale and taken over; one held by
+    this process is taken again (a process trains one run at a time)."""
+
+    def __init__(self, run_dir: Path) -> None:
+        self.path = run_dir / LOCK
+        self.held = False
+
+    def acquire(self) -> RunLock:
+        for _ in range(2):
+            try:
+                handle = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            except FileExistsError:
+                owner = self.owner()
+                if owner is not None and owner != os.getpid() and alive(owner):
+                    raise CheckpointError(f"{self.path.parent} is in use by another training "
+                                          f"(pid {owner}); wait for it or choose another --out"
+                                          ) from None
+                self.path.unlink(missing_ok=True)  # stale, or our own
+                continue
+            with os.fdopen(handle, "w") as lock:
+                lock.write(str(os.getpid()))
+            self.held = True
+            return self
+        raise CheckpointError(f"{self.path}: could not take the run folder's lock")
+
+    def owner(self) -> int | None:
+        try:
+            return int(self.path.read_text().strip())
+        except (OSError, ValueError):
+            return None
+
+    def release(self) -> None:
+        if self.held and self.owner() == os.getpid():
+            self.path.unlink(missing_ok=True)
+        self.held = False
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def read_log(run_dir: str | Path, name: str) -> list[dict]:
-    """The records of one of the run's JSON-lines logs (metrics, steps, diagnostics); [] if none."""
+    """The records of one of the run's JSON-lines logs (metrics, steps, diagnostics); [] if
+    none; DataError naming the line of a damaged record."""
     path = Path(run_dir) / name
     if not path.exists():
         return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    records = []
+    for number, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except (ValueError, RecursionError):
+            record = None
+        if not isinstance(record, dict):
+            raise DataError(f"{path} line {number}: not a JSON record; the log is damaged")
+        records.append(record)
+    return records
+
+
+def truncate_logs(run_dir: Path, step: int) -> None:
+    """Keep only the records of steps up to `step` in every log: what a resumed run goes on
+    from, so that no step is logged twice or lost."""
+    for name in ("steps.jsonl", "metrics.jsonl", "diagnostics.jsonl"):
+        path = run_dir / name
+        if not path.exists():
+            continue
+        kept = [json.dumps(r) for r in read_log(run_dir, name) if r.get("step", 0) <= step]
+        write_json_lines(path, kept)
+
+
+def write_json_lines(path: Path, lines: list[str]) -> None:
+    write_atomic(path, lambda tmp: Path(tmp).write_text("".join(f"{line}\n" for line in lines),
+                                                        encoding="utf-8"))
 
 
 def open_checkpoint(run_dir: str | Path, which: str = "best"):
@@ -69,6 +212,4 @@ def open_checkpoint(run_dir: str | Path, which: str = "best"):
     if not path.exists():
         path = run_dir / "last.safetensors"
     tensors, meta = load_checkpoint(path)
-    if meta.get("format") != "rnnkit-checkpoint":
-        raise CheckpointError(f"{path}: not an rnnkit checkpoint")
     return path, tensors, meta

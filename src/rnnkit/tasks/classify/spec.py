@@ -25,6 +25,7 @@ from rnnkit.tasks.classify.data import (
 from rnnkit.tasks.classify.plots import plot_confusion
 from rnnkit.tasks.classify.task import ClassifyTask
 from rnnkit.tasks.labelled import LabelledConfig
+from rnnkit.train.memory import build_within_memory
 
 TABLES = (".csv", ".tsv", ".tab", ".jsonl", ".json", ".ndjson", ".ts")
 
@@ -69,7 +70,8 @@ def prepare(config: ClassifyConfig, device, resumed: dict | None, data=None) -> 
         encoder = TextEncoder.build(splits["train"].inputs, config.tokens, config.vocab_size,
                                     config.min_count, config.lowercase)
     task = ClassifyTask(config, labels, device, encoder, scaler, splits)
-    model = task.build_model().to(device)
+    longest = max(x.shape[0] for x in task.parts["train"][0])
+    model = build_within_memory(task.build_model, config.batch_size * longest).to(device)
     kind = (f"{config.tokens} tokens, vocabulary {len(encoder)}" if encoder else
             f"series of {task.input_size} channel(s)")
     sizes = ", ".join(f"{k} {len(v[0])}" for k, v in task.parts.items())
@@ -91,13 +93,13 @@ def final(task: ClassifyTask, model, run_dir: Path) -> dict:
 
 
 def reopen(config: ClassifyConfig, meta: dict, device):
-    """(task without data, model) of a saved run; the caller loads the weights."""
+    """(task without data, a function that builds its model) of a saved run."""
     saved = meta["task"]
     encoder = TextEncoder.from_json(saved["encoder"]) if saved.get("encoder") else None
     scaler = Scaler.from_json(saved["scaler"]) if saved.get("scaler") else None
     task = ClassifyTask(config, saved["labels"], device, encoder, scaler,
                         baseline=saved.get("baseline"))
-    return task, task.build_model()
+    return task, task.build_model
 
 
 def attach_data(task: ClassifyTask) -> None:

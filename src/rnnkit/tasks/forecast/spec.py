@@ -16,6 +16,7 @@ from rnnkit.tasks.forecast import backtest as rolling
 from rnnkit.tasks.forecast.data import load_series, read_for_run, target_name
 from rnnkit.tasks.forecast.task import ForecastTask
 from rnnkit.train.config import TrainConfig, training_option
+from rnnkit.train.memory import build_within_memory
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,8 @@ class ForecastConfig(RecurrentConfig, TrainConfig):
 
 def prepare(config: ForecastConfig, device, resumed: dict | None, data=None) -> Prepared:
     task = ForecastTask(config, load_series(config), device)
-    model = task.build_model().to(device)
+    tokens = config.batch_size * (config.lookback + config.horizon)
+    model = build_within_memory(task.build_model, tokens).to(device)
     facts = (f"forecasting {len(task.prepared)} series ({len(task.train_windows)} training "
              f"windows, lookback {config.lookback}, horizon {config.horizon}, season "
              f"{task.season}) with a {config.architecture} {config.cell.upper()} and a "
@@ -82,13 +84,13 @@ def final(task: ForecastTask, model, run_dir: Path) -> dict:
 
 
 def reopen(config: ForecastConfig, meta: dict, device):
-    """(task over the run's bundled series, or over none, and the model); the caller loads
-    the weights. The training scalers and season come from the checkpoint."""
+    """(task over no series, a function that builds its model) of a saved run; the training
+    scalers and season come from the checkpoint."""
     config = dataclasses.replace(config, target=target_name(config))
     saved = meta["task"]
     task = ForecastTask(config, [], device, scalers=[], season=saved["season"])
     task.saved = saved
-    return task, task.model_for(saved["inputs"], saved["future"])
+    return task, lambda: task.model_for(saved["inputs"], saved["future"])
 
 
 def attach_data(task: ForecastTask) -> None:

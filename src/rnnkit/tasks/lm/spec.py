@@ -16,6 +16,7 @@ from rnnkit.tasks.lm.data import read_corpus, split_documents, text_stream
 from rnnkit.tasks.lm.model import LanguageModel, evaluate_stream, generate
 from rnnkit.tasks.lm.task import LMTask
 from rnnkit.train.config import TrainConfig, training_option
+from rnnkit.train.memory import build_within_memory
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,8 @@ def prepare(config: LMConfig, device, resumed: dict | None, data=None) -> Prepar
         vocab = Vocabulary.build(parts[0], config.level,
                                  config.vocab_size if config.level == "word" else None)
     task = LMTask(config, vocab, parts, device)
-    model = config.build_model(len(vocab)).to(device)
+    model = build_within_memory(lambda: config.build_model(len(vocab)),
+                                config.batch_size * config.bptt).to(device)
     facts = (f"a {config.num_layers}x{config.hidden_size} {config.cell.upper()} {config.level}-level "
              f"language model; {task.train.tokens_per_pass:,} training tokens, vocabulary "
              f"{len(vocab)}")
@@ -76,9 +78,9 @@ def final(task: LMTask, model, run_dir) -> dict:
 
 
 def reopen(config: LMConfig, meta: dict, device):
-    """(task without text, model) of a saved run; the caller loads the weights."""
+    """(task without text, a function that builds its model) of a saved run."""
     vocab = Vocabulary.from_json(meta["task"]["vocab"])
-    return LMTask(config, vocab, None, device), config.build_model(len(vocab))
+    return LMTask(config, vocab, None, device), lambda: config.build_model(len(vocab))
 
 
 def attach_data(task: LMTask) -> None:

@@ -12,6 +12,7 @@ from rnnkit.layers.config import RecurrentConfig
 from rnnkit.tasks.base import Prepared, TaskSpec, refuse
 from rnnkit.tasks.synthetic.task import SyntheticTask
 from rnnkit.train.config import TrainConfig, training_option
+from rnnkit.train.memory import build_within_memory, check_memory
 
 TASKS = ("adding", "copy", "temporal-order", "digits")
 SHORTEST = {"adding": 2, "copy": 1, "temporal-order": 10, "digits": 1}  # the least --seq-len
@@ -42,8 +43,10 @@ class SyntheticConfig(RecurrentConfig, TrainConfig):
 
 
 def prepare(config: SyntheticConfig, device, resumed: dict | None, data=None) -> Prepared:
+    check_memory(16 * config.valid_size * config.seq_len, f"the validation set ({config.valid_size:,} "
+                 f"sequences of {config.seq_len:,} steps)")
     task = SyntheticTask(config, device)
-    model = task.build_model().to(device)
+    model = build_within_memory(task.build_model, config.batch_size * config.seq_len).to(device)
     facts = (f"{config.task} (T={config.seq_len}) with a {config.num_layers}x{config.hidden_size} "
              f"{config.cell.upper()} (init {config.init})")
     return Prepared(task, model, facts, lambda: task.baseline)
@@ -54,9 +57,10 @@ def final(task: SyntheticTask, model, run_dir: Path) -> dict:
 
 
 def reopen(config: SyntheticConfig, meta: dict, device):
-    """The task (its validation data is generated from the seed) and the model."""
+    """The task (its validation data is generated from the seed) and its model's builder."""
+    check_memory(16 * config.valid_size * config.seq_len, "the validation set")
     task = SyntheticTask(config, device)
-    return task, task.build_model()
+    return task, task.build_model
 
 
 def attach_data(task: SyntheticTask) -> None:

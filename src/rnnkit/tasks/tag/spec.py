@@ -14,6 +14,7 @@ from rnnkit.tasks.base import Prepared, TaskSpec
 from rnnkit.tasks.labelled import LabelledConfig
 from rnnkit.tasks.tag.data import Vocabularies, load_sentences
 from rnnkit.tasks.tag.task import TagTask
+from rnnkit.train.memory import build_within_memory
 
 CONLL = (".conll", ".conllu", ".bio", ".iob", ".iobes", ".bioes", ".tsv")
 
@@ -50,7 +51,9 @@ def prepare(config: TagConfig, device, resumed: dict | None, data=None) -> Prepa
     splits = load_sentences(config)
     vocab = Vocabularies.build(splits["train"], config)
     task = TagTask(config, vocab, device, splits)
-    model = task.build_model().to(device)
+    longest = max(len(words) for words, _, _ in task.parts["train"])
+    tokens = config.batch_size * longest * (1 + config.max_word_length)  # words and characters
+    model = build_within_memory(task.build_model, tokens).to(device)
     sizes = ", ".join(f"{k} {len(v)}" for k, v in task.parts.items())
     facts = (f"tagging with {len(vocab.tags)} tags ({vocab.scheme}; "
              f"{'trained as BIOES; ' if config.bioes else ''}sentences: {sizes}), "
@@ -65,9 +68,9 @@ def final(task: TagTask, model, run_dir: Path) -> dict:
 
 
 def reopen(config: TagConfig, meta: dict, device):
-    """(task without data, model) of a saved run; the caller loads the weights."""
+    """(task without data, a function that builds its model) of a saved run."""
     task = TagTask(config, Vocabularies.from_json(meta["task"]["vocab"]), device)
-    return task, task.build_model()
+    return task, task.build_model
 
 
 def attach_data(task: TagTask) -> None:
