@@ -42,9 +42,12 @@ from rnnkit.train.run_folder import (
     open_checkpoint,
     read_log,
     start_run_folder,
+    writable_folder,
 )
 from rnnkit.train.summary import parameter_table
 from rnnkit.train.tensorboard import TensorBoardLog
+
+DIAGNOSIS_FILES = ("diagnosis.json", "gradient_flow.png", "saturation.png", "gradient_heatmap.png")
 
 
 def make_config(task: str, config=None):
@@ -274,16 +277,23 @@ class Run:
         """The gradient diagnosis on the run's own held-out data, with the pre-clip gradient
         norms of its training; writes diagnosis.json, gradient_flow.png, saturation.png (and
         gradient_heatmap.png when training diagnosed) to `out` (default: the run folder)."""
-        self.spec.attach_data(self.task)
-        grad_norms = [record["grad_norm"] for record in read_log(self.run_dir, "steps.jsonl")]
-        report = self.task.diagnose(self.model, grad_norms or None, thresholds)
         folder = Path(out) if out is not None else self.run_dir
-        folder.mkdir(parents=True, exist_ok=True)
-        write_json(folder / "diagnosis.json", report)
-        plot_gradient_flow(report["flow"]["last_loss"], folder / "gradient_flow.png")
-        plot_saturation(report["saturation"], folder / "saturation.png")
-        records = read_log(self.run_dir, "diagnostics.jsonl")
-        key = next(iter(records[0]["flow"]), None) if records else None
+        writable_folder(folder)
+        self.spec.attach_data(self.task)
+        grad_norms = [record["grad_norm"] for record in read_log(self.run_dir, "steps.jsonl")
+                      if isinstance(record.get("grad_norm"), (int, float))]
+        report = self.task.diagnose(self.model, grad_norms or None, thresholds)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise UserError(f"cannot create {folder} ({error.strerror})") from None
+        json_file, flow_file, saturation_file, heatmap_file = (folder / n for n in DIAGNOSIS_FILES)
+        write_json(json_file, report)
+        plot_gradient_flow(report["flow"]["last_loss"], flow_file)
+        plot_saturation(report["saturation"], saturation_file)
+        records = [r for r in read_log(self.run_dir, "diagnostics.jsonl")
+                   if isinstance(r.get("flow"), dict) and r["flow"] and isinstance(r.get("step"), int)]
+        key = next(iter(records[0]["flow"])) if records else None
         if key is not None:
-            plot_flow_heatmap(records, key, folder / "gradient_heatmap.png")
+            plot_flow_heatmap(records, key, heatmap_file)
         return report

@@ -6,9 +6,10 @@ import argparse
 import json
 from pathlib import Path
 
-from rnnkit.cli.options import add_run_arguments
+from rnnkit.cli.options import add_overwrite, add_run_arguments, output_file
 from rnnkit.diagnostics import Thresholds
-from rnnkit.run import open_run
+from rnnkit.errors import UserError
+from rnnkit.run import DIAGNOSIS_FILES, open_run
 
 THRESHOLDS = (
     ("vanishing_factor", "vanishing: the last loss's gradient falls by more than this"),
@@ -26,6 +27,7 @@ def add_parser(commands) -> None:
     add_run_arguments(parser, run)
     section = parser.add_argument_group("diagnosis options")
     section.add_argument("--out", help="folder for diagnosis.json and the PNGs (default: RUN_DIR)")
+    add_overwrite(section)
     defaults = Thresholds()
     for name, help_text in THRESHOLDS:
         section.add_argument("--" + name.replace("_", "-"), type=float,
@@ -34,8 +36,14 @@ def add_parser(commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    trained = open_run(args.run, args.checkpoint, args.device)
     thresholds = Thresholds(*(getattr(args, name) for name, _ in THRESHOLDS))
+    out = Path(args.out) if args.out is not None else None
+    if out is not None and out.exists() and not out.is_dir():
+        raise UserError(f"--out {out} is a file; give a folder")
+    if out is not None and out.is_dir():  # what the diagnosis writes there must not be the user's
+        for name in DIAGNOSIS_FILES:
+            output_file(str(out / name), args.overwrite, "--out")
+    trained = open_run(args.run, args.checkpoint, args.device)
     report = trained.diagnose(thresholds, args.out)
     if args.format == "json":
         print(json.dumps(report))

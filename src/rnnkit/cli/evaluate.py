@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from rnnkit.cli.options import add_run_arguments
+from rnnkit.cli.options import add_overwrite, add_run_arguments, output_file
 from rnnkit.cli.show import print_figures
 from rnnkit.run import open_run
 
@@ -26,11 +26,13 @@ def add_parser(commands) -> None:
                          help="text encoding of --data (default: the run's)")
     section.add_argument("--confusion", metavar="FILE.png",
                          help="classifier: draw the confusion matrix there (default: none)")
+    add_overwrite(section)
 
 
 def run(args: argparse.Namespace) -> int:
+    confusion = output_file(args.confusion, args.overwrite, "--confusion")
     trained = open_run(args.run, args.checkpoint, args.device)
-    options = {"confusion": args.confusion} if args.confusion else {}
+    options = {"confusion": confusion} if confusion else {}
     result = trained.evaluate(args.data, encoding=args.encoding, **options)
     if args.format == "json":
         print(json.dumps(result))

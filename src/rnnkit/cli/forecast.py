@@ -6,10 +6,8 @@ import argparse
 import csv
 import json
 import sys
-from pathlib import Path
 
-from rnnkit.cli.options import add_run_arguments
-from rnnkit.errors import UserError
+from rnnkit.cli.options import add_overwrite, add_run_arguments, output_file
 from rnnkit.run import open_run
 from rnnkit.tasks.forecast.plots import plot_forecast
 
@@ -25,14 +23,12 @@ def add_parser(commands) -> None:
     section.add_argument("-o", "--output", help="write the forecast as CSV here (default: stdout)")
     section.add_argument("--plot", metavar="FILE.png",
                          help="draw history, forecast and interval (default: none)")
-    section.add_argument("--overwrite", action="store_true",
-                         help="replace an existing --output or --plot (default: off)")
+    add_overwrite(section)
 
 
 def run(args: argparse.Namespace) -> int:
-    for path in (args.output, args.plot):
-        if path and Path(path).exists() and not args.overwrite:
-            raise UserError(f"{path} exists; pass --overwrite to replace it")
+    output = output_file(args.output, args.overwrite, "--output")
+    plot = output_file(args.plot, args.overwrite, "--plot")
     results = open_run(args.run, args.checkpoint, args.device).forecast(args.data, args.horizon)
     rows = []
     for r in results:
@@ -42,15 +38,15 @@ def run(args: argparse.Namespace) -> int:
             if "lower" in r:
                 row["lower_80"], row["upper_80"] = float(r["lower"][i]), float(r["upper"][i])
             rows.append(row)
-    if args.plot:
-        plot_forecast(results[0], Path(args.plot))
+    if plot:
+        plot_forecast(results[0], plot)
     if args.format == "json":
         print(json.dumps(rows))
         return 0
-    handle = open(args.output, "w", newline="", encoding="utf-8") if args.output else sys.stdout
+    handle = open(output, "w", newline="", encoding="utf-8") if output else sys.stdout
     writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
     writer.writeheader()
     writer.writerows(rows)
-    if args.output:
+    if output:
         handle.close()
     return 0

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
+from pathlib import Path
 
 from rnnkit.config import GROUPS, type_of
+from rnnkit.errors import UserError
 
 DEVICES = ("auto", "cpu", "cuda")
 DEVICE_HELP = "where to compute: auto picks a GPU when PyTorch sees one (default: auto)"
@@ -55,3 +58,25 @@ def add_run_arguments(parser: argparse.ArgumentParser, run_command) -> argparse.
                          help="json: machine-readable output (default: text)")
     parser.set_defaults(run_command=run_command)
     return data
+
+
+def output_file(path: str | None, overwrite: bool, flag: str) -> Path | None:
+    """A file the user named for output, checked before any work: not a folder, in a folder
+    that exists and can be written, and not replaced without --overwrite."""
+    if path is None:
+        return None
+    target = Path(path)
+    if target.is_dir():
+        raise UserError(f"{flag} {path} is a folder; give a file name")
+    if not target.parent.is_dir():
+        raise UserError(f"{flag} {path}: the folder {target.parent} does not exist")
+    if not os.access(target.parent, os.W_OK):
+        raise UserError(f"{flag} {path}: cannot write in {target.parent} (permission denied)")
+    if target.exists() and not overwrite:
+        raise UserError(f"{path} exists; pass --overwrite to replace it")
+    return target
+
+
+def add_overwrite(section) -> None:
+    section.add_argument("--overwrite", action="store_true",
+                         help="replace output files that exist (default: off)")

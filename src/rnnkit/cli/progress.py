@@ -28,6 +28,8 @@ class Reporter:
             return
         kind = event["event"]
         if kind == "start":
+            if event.get("removed"):
+                self.line(f"--overwrite: removed the earlier run's {', '.join(event['removed'])}")
             self.line(f"rnnkit: {event['facts']} on {event['device']} -> {event['run']}")
             for name, count in event["parameters"]:
                 self.line(f"  {name:<24}{count:>14,} parameters")

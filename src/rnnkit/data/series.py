@@ -85,12 +85,18 @@ def read_ts(path: str | Path):
         lowered = line.lower()
         if not in_data:
             if lowered.startswith("@classlabel"):
-                has_labels = lowered.split()[1] == "true"
+                words = lowered.split()
+                if len(words) < 2 or words[1] not in ("true", "false"):
+                    raise DataError(f"{path} line {number}: @classLabel needs true or false")
+                has_labels = words[1] == "true"
             in_data = lowered == "@data"
             continue
         parts = line.split(":")
         if has_labels:
-            labels.append(parts.pop().strip())
+            label = parts.pop().strip() if len(parts) > 1 else ""
+            if not label:
+                raise DataError(f"{path} line {number}: a case without its class label")
+            labels.append(label)
         try:
             dims = [[float(v) for v in part.split(",")] for part in parts]
         except ValueError:
@@ -100,6 +106,9 @@ def read_ts(path: str | Path):
         tensor = torch.tensor(dims, dtype=torch.float32).T
         if not torch.isfinite(tensor).all():
             raise DataError(f"{path} line {number}: missing or non-finite values")
+        if series and tensor.shape[1] != series[0].shape[1]:
+            raise DataError(f"{path} line {number}: {tensor.shape[1]} dimensions where the first "
+                            f"case has {series[0].shape[1]}")
         series.append(tensor)
     if not series:
         raise DataError(f"{path}: no @data cases")

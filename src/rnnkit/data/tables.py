@@ -71,12 +71,19 @@ def _read_jsonl(path: str, text: str) -> Table:
             record = json.loads(line)
         except json.JSONDecodeError as error:
             raise DataError(f"{path} line {number}: not valid JSON ({error.msg})") from None
+        except RecursionError:
+            raise DataError(f"{path} line {number}: JSON nested too deeply") from None
+        except ValueError as error:  # e.g. an integer of thousands of digits
+            raise DataError(f"{path} line {number}: a JSON value rnnkit cannot read ({error})") from None
         if not isinstance(record, dict):
             raise DataError(f"{path} line {number}: expected a JSON object per line")
         for key in record:
             if key not in columns:
                 columns.append(key)
-        rows.append({k: v if isinstance(v, str) or v is None else json.dumps(v) if isinstance(
-            v, (list, dict)) else str(v) for k, v in record.items()})
+        try:
+            rows.append({k: v if isinstance(v, str) or v is None else json.dumps(v) if isinstance(
+                v, (list, dict)) else str(v) for k, v in record.items()})
+        except (RecursionError, ValueError):
+            raise DataError(f"{path} line {number}: a JSON value nested too deeply or too long") from None
         lines.append(number)
     return Table(path, columns, rows, lines)

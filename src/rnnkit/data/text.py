@@ -16,17 +16,23 @@ def read_text(path: str | Path, encoding: str = "utf-8") -> str:
     if not path.is_file():
         raise DataError(f"{path}: not a regular file")
     try:
-        codecs.lookup(encoding)
-    except LookupError:
-        raise DataError(f"unknown encoding {encoding!r} (try utf-8, latin-1, cp1252)") from None
-    raw = path.read_bytes()
+        codec = codecs.lookup(encoding)
+    except (LookupError, TypeError, ValueError):
+        codec = None
+    if codec is None or not getattr(codec, "_is_text_encoding", True):
+        raise DataError(f"{encoding!r} is not a text encoding (try utf-8, latin-1, cp1252)")
+    decoding = "utf-8-sig" if codec.name == "utf-8" else encoding  # a byte-order mark is not text
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise DataError(f"{path}: cannot be read ({error.strerror})") from None
     if not raw.strip():
         raise DataError(f"{path}: the file is empty")
     nul = raw.find(b"\x00")
     if nul >= 0 and not encoding.lower().replace("-", "").startswith("utf16"):
         raise DataError(f"{path}: looks binary (a NUL byte at offset {nul}); give a text file")
     try:
-        return raw.decode(encoding)
+        return raw.decode(decoding)
     except UnicodeDecodeError as error:
         bad = raw[error.start]
         raise DataError(

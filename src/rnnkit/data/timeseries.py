@@ -37,18 +37,34 @@ class Series:
 
 
 def parse_times(values: list[str], table: Table, column: str, rows: list[int]) -> list:
-    try:
-        return [float(v) for v in values]
-    except ValueError:
-        pass
+    """Numbers, or ISO dates and times (all with a time zone or none), as the first value is;
+    DataError naming the line of the first value that is not of that kind."""
+    numeric = _number_or_none(values[0]) is not None
     out = []
     for value, i in zip(values, rows):
+        where = f"{table.path} line {table.lines[i]}: time {value!r} in column {column!r}"
+        if numeric:
+            number = _number_or_none(value)
+            if number is None:
+                raise DataError(f"{where} is not a finite number like the times before it")
+            out.append(number)
+            continue
         try:
-            out.append(datetime.fromisoformat(value.strip()))
+            moment = datetime.fromisoformat(value.strip())
         except ValueError:
-            raise DataError(f"{table.path} line {table.lines[i]}: time {value!r} in column "
-                            f"{column!r} is neither a number nor an ISO date") from None
+            raise DataError(f"{where} is neither a number nor an ISO date") from None
+        if out and (moment.tzinfo is None) != (out[0].tzinfo is None):
+            raise DataError(f"{where} mixes times with and without a time zone")
+        out.append(moment)
     return out
+
+
+def _number_or_none(value: str) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
 
 
 def months(a: datetime, b: datetime) -> int:
@@ -64,6 +80,8 @@ def infer_frequency(times: list):
         if max(set(steps), key=steps.count) in (1,):
             return "month"
     steps = [b - a for a, b in zip(times, times[1:])]
+    if isinstance(times[0], float):  # 0.1 + 0.2 is not 0.3: steps are compared to 12 digits
+        steps = [float(f"{step:.12g}") for step in steps]
     return max(set(steps), key=steps.count)
 
 
@@ -109,11 +127,11 @@ def _numbers(table: Table, rows: list[int], name: str, fill: str, tail_ok: bool)
     values = np.full(len(rows), np.nan)
     for j, i in enumerate(rows):
         cell = (table.rows[i].get(name) or "").strip()
-        try:
-            values[j] = float(cell) if cell else np.nan
-        except ValueError:
+        number = _number_or_none(cell) if cell else np.nan
+        if number is None:
             raise DataError(f"{table.path} line {table.lines[i]}: column {name!r} holds {cell!r}, "
-                            f"not a number") from None
+                            f"not a finite number")
+        values[j] = number
     known = np.flatnonzero(~np.isnan(values))
     last_known = known[-1] if len(known) else -1
     missing = np.flatnonzero(np.isnan(values[: last_known + 1] if tail_ok else values))
@@ -149,13 +167,13 @@ def _regularise(series: Series, table: Table, rows: list[int], fill: str) -> Ser
     full, where = [times[0]], [0]
     for j in range(1, len(times)):
         expected = step_after(full[-1], freq)
-        if times[j] != expected:
+        if not same_time(times[j], expected, freq):
             ahead = expected
-            while ahead < times[j]:
+            while ahead < times[j] and not same_time(ahead, times[j], freq):
                 full.append(ahead)
                 where.append(-1)
                 ahead = step_after(ahead, freq)
-            if ahead != times[j]:
+            if not same_time(ahead, times[j], freq):
                 raise DataError(f"{table.path} line {table.lines[rows[j]]}: time {times[j]} is off "
                                 f"the series' step ({_show(freq)}) after {times[j - 1]}")
             if fill == "none":
@@ -172,6 +190,13 @@ def _regularise(series: Series, table: Table, rows: list[int], fill: str) -> Ser
         spread[[k for k, w in enumerate(where) if w >= 0]] = values
         columns[name] = _fill(spread, fill, len(full))
     return Series(series.name, full, columns, freq)
+
+
+def same_time(a, b, frequency) -> bool:
+    """Equal, or for numbers equal up to rounding (a millionth of a step)."""
+    if isinstance(a, float) and isinstance(b, float):
+        return abs(a - b) <= 1e-6 * abs(frequency)
+    return a == b
 
 
 def _show(frequency) -> str:

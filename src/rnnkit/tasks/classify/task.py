@@ -49,7 +49,12 @@ class ClassifyTask(TaskBase):
         return Classifier(self.config, self.input_size, len(self.labels), self.encoder is not None)
 
     def encode(self, examples: Examples) -> tuple[list[Tensor], Tensor | None]:
-        """(model inputs, label ids or None) of some examples."""
+        """(model inputs, label ids or None) of some examples; DataError if they are of the
+        other kind (series for a text classifier, texts for a series classifier)."""
+        texts = self.encoder is not None
+        if any(isinstance(x, str) != texts for x in examples.inputs):
+            have, want = ("numeric series", "texts") if texts else ("texts", "numeric series")
+            raise DataError(f"{examples.source}: holds {have}; this run classifies {want}")
         if self.encoder is not None:
             inputs = []
             for text, name in zip(examples.inputs, examples.names):
