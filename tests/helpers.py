@@ -2,6 +2,7 @@
 model run, stopped where a test wants."""
 
 import dataclasses
+import hashlib
 import io
 
 from rnnkit.cli.main import main
@@ -47,3 +48,17 @@ def train_lm(config, stop_after_step=None):
         if stop_after_step is not None and event["event"] == "eval" and event["step"] == stop_after_step:
             break
     return model, events, run_dir
+
+
+TINY_LM = ["--hidden-size", "8", "--embedding-size", "8", "--num-layers", "1", "--bptt", "10",
+           "--batch-size", "4", "--max-steps", "5", "--eval-every", "5", "--device", "cpu",
+           "--ngram-order", "0"]  # a language model that trains in a second
+
+
+def sha256(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def hashes(folder) -> dict:
+    """sha256 of every file below `folder`, by relative path."""
+    return {str(p.relative_to(folder)): sha256(p) for p in sorted(folder.rglob("*")) if p.is_file()}

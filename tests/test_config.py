@@ -50,7 +50,7 @@ def test_a_key_given_twice_in_a_file_is_an_error(tmp_path):
 def test_nan_is_not_a_number_a_config_takes(tmp_path):
     path = tmp_path / "nan.toml"
     path.write_text("valid_fraction = nan\n")
-    with pytest.raises(ConfigError, match="valid_fraction must be a number, got nan"):
+    with pytest.raises(ConfigError, match="valid_fraction must be a finite number, got nan"):
         load_config(LMConfig, path)
 
 

@@ -9,6 +9,7 @@ is a ConfigError that names the key, what was expected and what came. `group` ("
 from __future__ import annotations
 
 import dataclasses
+import math
 import sys
 from dataclasses import field
 from pathlib import Path
@@ -65,8 +66,8 @@ def coerce(cls, name: str, value: Any):
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         raise ConfigError(f"{name} must be {kind.__name__}, got {type(value).__name__} {value!r}")
     meta = f.metadata
-    if kind is float and value != value:
-        raise ConfigError(f"{name} must be a number, got nan")
+    if kind is float and not math.isfinite(value):
+        raise ConfigError(f"{name} must be a finite number, got {value}")
     if meta.get("choices") and value not in meta["choices"]:
         raise ConfigError(f"{name} must be one of {', '.join(map(str, meta['choices']))}, "
                           f"got {value!r}")

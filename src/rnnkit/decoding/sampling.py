@@ -7,7 +7,7 @@ import math
 import torch
 from torch import Tensor
 
-from rnnkit.errors import ConfigError
+from rnnkit.errors import ConfigError, DataError
 
 GREEDY_BELOW = 1e-4  # a temperature this small is greedy choice (logits / T would overflow)
 
@@ -29,6 +29,8 @@ def sample_next(logits: Tensor, *, temperature: float = 1.0, top_k: int = 0, top
     `banned` ids are never chosen (e.g. the unknown token, which has no text)."""
     check_sampling(temperature, top_k, top_p)
     logits = logits.float()
+    if not bool(torch.isfinite(logits).all()):
+        raise DataError("the model gives non-finite scores: its weights hold inf or nan")
     if banned:
         logits = logits.clone()
         logits[list(banned)] = float("-inf")

@@ -175,12 +175,17 @@ def autocast(device: torch.device, precision: str):
 
 def evaluate_and_save(model, task, config, run_dir: Path, optimizer, schedule, progress: Progress,
                       state, started: float) -> dict:
-    """Validation metrics; `best` when they improve; always `last`; one line in metrics.jsonl."""
+    """Validation metrics; `best` when they improve; `last` always, unless the model has
+    broken (non-finite weights or loss): then the checkpoints kept are the last good ones.
+    One line in metrics.jsonl either way."""
     metrics = task.evaluate(model)
-    schedule.observe(metrics["loss"])
+    healthy = math.isfinite(metrics["loss"]) and all(
+        bool(torch.isfinite(p).all()) for p in model.parameters())
+    if healthy:
+        schedule.observe(metrics["loss"])
     name, higher_is_better = task.selection
     score = -metrics[name] if higher_is_better else metrics[name]
-    improved = score < progress.best_loss
+    improved = healthy and score < progress.best_loss
     if improved:
         progress.best_loss, progress.evals_without_gain = score, 0
     else:
@@ -191,11 +196,13 @@ def evaluate_and_save(model, task, config, run_dir: Path, optimizer, schedule, p
     progress.history.append(record)
     with open(run_dir / "metrics.jsonl", "a", encoding="utf-8") as log:
         log.write(json.dumps(record) + "\n")
-    tensors, meta = checkpoint_contents(model, task, config, optimizer, schedule, progress, state)
-    if improved:
-        save_checkpoint(run_dir / "best.safetensors", tensors, dict(meta))
-    save_checkpoint(run_dir / "last.safetensors", tensors, meta)
-    return {"event": "eval", "improved": improved, **record}
+    if healthy:
+        tensors, meta = checkpoint_contents(model, task, config, optimizer, schedule, progress,
+                                            state)
+        if improved:
+            save_checkpoint(run_dir / "best.safetensors", tensors, dict(meta))
+        save_checkpoint(run_dir / "last.safetensors", tensors, meta)
+    return {"event": "eval", "improved": improved, "kept": healthy, **record}
 
 
 def diagnose_and_log(model, task, run_dir: Path, step: int, grad_norms: list[float]) -> dict:

@@ -46,8 +46,15 @@ def check_memory(need: int, what: str) -> None:
 def build_within_memory(build: Callable[[], nn.Module], batch_tokens: int) -> nn.Module:
     """`build()` once on PyTorch's meta device (no memory) to count what it needs for training
     on batches of `batch_tokens` tokens; refuse if that does not fit; else build it."""
-    with torch.device("meta"):
-        probe = build()
+    try:
+        with torch.device("meta"):
+            probe = build()
+    except RuntimeError as error:
+        if "overflow" not in str(error):
+            raise
+        raise ConfigError(f"the model needs more memory than a tensor can address; this machine "
+                          f"has {gigabytes(available_bytes())} available: choose smaller sizes"
+                          ) from None
     parameters = sum(p.numel() for p in probe.parameters())
     per_token = sum((cell.num_gates + 3) * cell.hidden_size for cell in probe.modules()
                     if isinstance(cell, RecurrentCell))

@@ -72,8 +72,12 @@ def final(task: LMTask, model, run_dir) -> dict:
     figures = {"valid": task.evaluate(model)}
     if "test" in task.streams:
         figures["test"] = task.evaluate(model, "test")
-    figures["sample"] = generate(model, task.vocab, "", 300 if task.config.level == "char" else 60,
-                                 temperature=0.8, seed=task.config.seed, device=task.device)
+    try:
+        figures["sample"] = generate(model, task.vocab, "", 300 if task.config.level == "char"
+                                     else 60, temperature=0.8, seed=task.config.seed,
+                                     device=task.device)
+    except DataError as error:  # a model broken by its training writes no sample
+        figures["sample_error"] = str(error)
     return figures
 
 
