@@ -32,7 +32,7 @@ from rnnkit.train.checkpoint import (
     split_prefix,
     write_json,
 )
-from rnnkit.train.fit import fit
+from rnnkit.train.fit import check_resumable, fit
 from rnnkit.train.plots import plot_curves
 from rnnkit.train.run_folder import (
     RunLock,
@@ -108,6 +108,8 @@ def prepare(task: str, config=None, data: dict | None = None) -> Setup:
         resumed = load_checkpoint(last)[1]
         check_resume(config, spec.name, resumed, last)
     prepared = spec.prepare(config, device, resumed, data)
+    if config.resume:
+        check_resumable(run_dir / "last.safetensors", prepared.model)
     lock = claim(run_dir, config)
     try:
         removed = start_run_folder(run_dir, config, spec.name)

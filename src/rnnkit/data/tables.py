@@ -43,7 +43,9 @@ def read_table(path: str | Path, encoding: str = "utf-8") -> Table:
     delimiter = "\t" if suffix in (".tsv", ".tab") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        header = next(reader)
+        header = next(reader, None)
+        if header is None:
+            raise DataError(f"{path}: no header line")
         columns = [c.strip() for c in header]
         rows, lines = [], []
         for record in reader:
@@ -86,4 +88,6 @@ def _read_jsonl(path: str, text: str) -> Table:
         except (RecursionError, ValueError):
             raise DataError(f"{path} line {number}: a JSON value nested too deeply or too long") from None
         lines.append(number)
+    if not rows:
+        raise DataError(f"{path}: no JSON records")
     return Table(path, columns, rows, lines)

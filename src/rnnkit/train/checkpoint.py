@@ -85,7 +85,8 @@ def load_checkpoint(path: Path) -> tuple[dict[str, torch.Tensor], dict]:
         raise CheckpointError(f"{path}: not an rnnkit checkpoint (its metadata is not rnnkit's)")
     aliases = meta.pop("aliases", {})
     if not isinstance(aliases, dict) or not all(
-            isinstance(name, str) and target in tensors for name, target in aliases.items()):
+            isinstance(name, str) and isinstance(target, str) and target in tensors
+            for name, target in aliases.items()):
         raise CheckpointError(f"{path}: its shared-weight aliases name tensors it does not hold")
     for name, target in aliases.items():
         tensors[name] = tensors[target]

@@ -27,6 +27,7 @@ from rnnkit.config import to_dict
 from rnnkit.errors import CheckpointError
 from rnnkit.state import detach_state, state_from_leaves, state_leaves
 from rnnkit.train.checkpoint import (
+    check_weights,
     load_checkpoint,
     load_weights,
     optimizer_from_tensors,
@@ -236,24 +237,39 @@ def _finite(value: float):
     return value if math.isfinite(value) else None
 
 
-def restore(path: Path, model, optimizer, schedule, device):
-    """Load `last` into the model, optimiser, schedule and RNG; return progress and carried
-    state. Everything is checked first: CheckpointError names what does not fit."""
+def check_resumable(path: Path, model) -> None:
+    """CheckpointError naming what in checkpoint `path` cannot continue a run of `model`: the
+    progress, the weights' shapes, the optimiser and schedule state, the RNG state. Called
+    before anything of the run is written."""
     tensors, meta = load_checkpoint(path)
-    progress = saved_progress(path, meta.get("progress"))
-    load_weights(model, split_prefix(tensors, "model"), path)
+    saved_progress(path, meta.get("progress"))
+    check_weights(model, split_prefix(tensors, "model"), path)
     if not isinstance(meta.get("optimizer"), dict) or not isinstance(meta.get("schedule"), dict):
         raise CheckpointError(f"{path}: its metadata lacks the optimiser or schedule state")
+    missing = sorted(set(meta["optimizer"].get("tensors", []))
+                     - set(split_prefix(tensors, "optim")))
+    if missing:
+        raise CheckpointError(f"{path}: it lacks the optimiser's {', '.join(missing[:3])}"
+                              f"{' ...' if len(missing) > 3 else ''}: it cannot be resumed exactly")
+    rng = tensors.get("rng.torch")
+    expected = torch.get_rng_state()
+    if rng is None or rng.shape != expected.shape or rng.dtype != expected.dtype:
+        raise CheckpointError(f"{path}: its random-number state is missing or damaged")
+
+
+def restore(path: Path, model, optimizer, schedule, device):
+    """Load `last` into the model, optimiser, schedule and RNG; return progress and carried
+    state (`check_resumable` has checked them)."""
+    check_resumable(path, model)
+    tensors, meta = load_checkpoint(path)
+    progress = saved_progress(path, meta["progress"])
+    load_weights(model, split_prefix(tensors, "model"), path)
     optimizer_from_tensors(optimizer, split_prefix(tensors, "optim"), meta["optimizer"])
     try:
         schedule.load_state(meta["schedule"])
     except (KeyError, TypeError, ValueError):
         raise CheckpointError(f"{path}: its schedule state is damaged") from None
-    rng = tensors.get("rng.torch")
-    expected = torch.get_rng_state()
-    if rng is None or rng.shape != expected.shape or rng.dtype != expected.dtype:
-        raise CheckpointError(f"{path}: its random-number state is missing or damaged")
-    torch.set_rng_state(rng)
+    torch.set_rng_state(tensors["rng.torch"])
     if "rng.cuda" in tensors and torch.cuda.is_available():
         torch.cuda.set_rng_state(tensors["rng.cuda"])
     leaves = [v.to(device) for k, v in sorted(split_prefix(tensors, "state").items())]
