@@ -169,12 +169,15 @@ def alive(pid: int) -> bool:
 
 def read_log(run_dir: str | Path, name: str) -> list[dict]:
     """The records of one of the run's JSON-lines logs (metrics, steps, diagnostics); [] if
-    none; DataError naming the line of a damaged record."""
+    none. A last line cut short (a kill while it was written) is left out; a damaged record
+    anywhere else is a DataError naming its line."""
     path = Path(run_dir) / name
     if not path.exists():
         return []
+    text = path.read_text(encoding="utf-8", errors="replace")
+    lines = text.splitlines()
     records = []
-    for number, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+    for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
@@ -182,6 +185,8 @@ def read_log(run_dir: str | Path, name: str) -> list[dict]:
         except (ValueError, RecursionError):
             record = None
         if not isinstance(record, dict):
+            if number == len(lines) and not text.endswith("\n"):
+                break  # torn: the write of this record never finished
             raise DataError(f"{path} line {number}: not a JSON record; the log is damaged")
         records.append(record)
     return records
