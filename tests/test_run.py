@@ -167,3 +167,18 @@ def test_a_config_of_another_task_is_a_type_error(tmp_path):
 
     with pytest.raises(TypeError, match="takes a ClassifyConfig"):
         prepare("classify", LMConfig(out=str(tmp_path / "run")))
+
+
+def test_prepare_seeds_once_before_the_model_is_built(tmp_path):
+    """The initial weights and the random numbers training draws next follow from the seed
+    alone: nothing reseeds between building the model and training it."""
+    import torch
+
+    text = text_file(tmp_path)
+    with prepare("lm", {**TINY, **CASES["lm"][1](text), "seed": 5, "out": str(tmp_path / "run")}) as setup:
+        after = torch.get_rng_state()
+        torch.manual_seed(5)
+        again = setup.config.build_model(len(setup.task.vocab))
+        assert torch.equal(torch.get_rng_state(), after)
+        for mine, theirs in zip(setup.model.parameters(), again.parameters()):
+            assert torch.equal(mine, theirs)

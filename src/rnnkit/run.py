@@ -68,7 +68,7 @@ def make_config(task: str, config=None):
 class Setup:
     """A run ready to train: its spec, resolved config, folder and device, what the spec
     prepared (task, model, facts, baseline), the files an --overwrite removed, and the lock on
-    the folder (`close()` releases it)."""
+    the folder (`close()`, or the end of a `with` block, releases it)."""
 
     spec: TaskSpec
     config: object
@@ -89,6 +89,12 @@ class Setup:
     def close(self) -> None:
         self.lock.release()
 
+    def __enter__(self) -> Setup:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
 
 def prepare(task: str, config=None, data: dict | None = None) -> Setup:
     """Check the run folder (new, or resumed / overwritten as asked) and, on --resume, that the
@@ -102,6 +108,7 @@ def prepare(task: str, config=None, data: dict | None = None) -> Setup:
         raise ConfigError(f"the {task} task reads its data from files; data given from Python "
                           f"works for: {', '.join(able)}")
     run_dir, device = check_run_folder(config)
+    torch.manual_seed(config.seed)  # once: the model's initial weights and all that follows
     resumed = None
     if config.resume:
         last = run_dir / "last.safetensors"

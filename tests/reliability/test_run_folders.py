@@ -123,3 +123,12 @@ def test_a_folder_that_cannot_be_written_is_one_line(run_copy, capsys, monkeypat
     code, _, err = run_cli(["diagnose", run], capsys)
     assert code == 2 and "cannot write in" in one_error_line(err)
     assert hashes(run) == before
+
+
+def test_a_run_of_an_older_rnnkit_without_the_marker_is_still_a_run(run_copy, capsys):
+    run, text = run_copy
+    (run / "rnnkit-run.json").unlink()
+    code, _, err = run_cli(train_args(text, run), capsys)
+    assert code == 2 and "already holds a run" in one_error_line(err)
+    assert run_cli(train_args(text, run, "--resume", "--max-steps", "6"), capsys)[0] == 0
+    assert (run / "rnnkit-run.json").exists()

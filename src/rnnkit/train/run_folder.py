@@ -15,6 +15,7 @@ import shutil
 from pathlib import Path
 
 import torch
+from safetensors import SafetensorError, safe_open
 
 from rnnkit.config import to_dict
 from rnnkit.errors import CheckpointError, ConfigError, DataError
@@ -39,14 +40,14 @@ def choose_device(name: str) -> torch.device:
 
 
 def check_run_folder(config) -> tuple[Path, torch.device]:
-    """Check that the run folder may be used as asked (nothing is written yet), pick the
-    device, seed everything."""
+    """Check that the run folder may be used as asked (nothing is written yet); pick the
+    device."""
     if not str(config.out).strip():
         raise ConfigError("--out must name a folder for the run")
     run_dir = Path(config.out)
     if run_dir.exists() and not run_dir.is_dir():
         raise CheckpointError(f"{run_dir} exists and is not a folder; choose another --out")
-    is_run = (run_dir / MARKER).is_file()
+    is_run = (run_dir / MARKER).is_file() or older_run(run_dir)
     has_checkpoint = (run_dir / "last.safetensors").is_file()
     if run_dir.is_dir() and not is_run and any(p.name != LOCK for p in run_dir.iterdir()):
         raise CheckpointError(f"{run_dir} holds files and is not an rnnkit run folder; choose a new "
@@ -61,7 +62,6 @@ def check_run_folder(config) -> tuple[Path, torch.device]:
     device = choose_device(config.device)
     if config.precision != "fp32" and device.type != "cuda":
         raise ConfigError(f"--precision {config.precision} needs a GPU; on CPU use fp32")
-    torch.manual_seed(config.seed)
     return run_dir, device
 
 
@@ -83,6 +83,19 @@ def check_resume(config, task_name: str, meta: dict, path: Path) -> None:
     if differ:
         raise CheckpointError(f"--resume needs the run's own settings; these differ from "
                               f"{path}: {'; '.join(differ)}")
+
+
+def older_run(run_dir: Path) -> bool:
+    """A run of an rnnkit from before the marker: it holds an rnnkit checkpoint."""
+    for name in ("last.safetensors", "best.safetensors"):
+        try:
+            with safe_open(str(run_dir / name), framework="pt") as handle:
+                meta = json.loads((handle.metadata() or {}).get("meta", "null"))
+        except (OSError, SafetensorError, ValueError, RecursionError):
+            continue
+        if isinstance(meta, dict) and meta.get("format") == "rnnkit-checkpoint":
+            return True
+    return False
 
 
 def writable_folder(folder: Path) -> None:
