@@ -9,6 +9,7 @@ import torch
 from rnnkit.layers.attention import KINDS, Attention
 
 
+@torch.no_grad()
 def naive(attention: Attention, query, keys, length):
     """The equations of one sentence, a loop over its valid positions."""
     scores = []
