@@ -109,14 +109,13 @@ def prepare(task: str, config=None, data: dict | None = None) -> Setup:
                           f"works for: {', '.join(able)}")
     run_dir, device = check_run_folder(config)
     torch.manual_seed(config.seed)  # once: the model's initial weights and all that follows
-    resumed = None
+    last, resumed = run_dir / "last.safetensors", None
     if config.resume:
-        last = run_dir / "last.safetensors"
-        resumed = load_checkpoint(last)[1]
+        saved, resumed = load_checkpoint(last)
         check_resume(config, spec.name, resumed, last)
     prepared = spec.prepare(config, device, resumed, data)
     if config.resume:
-        check_resumable(run_dir / "last.safetensors", prepared.model)
+        check_resumable(last, saved, resumed, prepared.model)
     lock = claim(run_dir, config)
     try:
         removed = start_run_folder(run_dir, config, spec.name)

@@ -237,11 +237,10 @@ def _finite(value: float):
     return value if math.isfinite(value) else None
 
 
-def check_resumable(path: Path, model) -> None:
-    """CheckpointError naming what in checkpoint `path` cannot continue a run of `model`: the
-    progress, the weights' shapes, the optimiser and schedule state, the RNG state. Called
-    before anything of the run is written."""
-    tensors, meta = load_checkpoint(path)
+def check_resumable(path: Path, tensors: dict, meta: dict, model) -> None:
+    """CheckpointError naming what in checkpoint `path` (read: its tensors and metadata)
+    cannot continue a run of `model`: the progress, the weights' shapes, the optimiser and
+    schedule state, the RNG state. Called before anything of the run is written."""
     saved_progress(path, meta.get("progress"))
     check_weights(model, split_prefix(tensors, "model"), path)
     if not isinstance(meta.get("optimizer"), dict) or not isinstance(meta.get("schedule"), dict):
@@ -259,9 +258,9 @@ def check_resumable(path: Path, model) -> None:
 
 def restore(path: Path, model, optimizer, schedule, device):
     """Load `last` into the model, optimiser, schedule and RNG; return progress and carried
-    state (`check_resumable` has checked them)."""
-    check_resumable(path, model)
+    state, all checked first."""
     tensors, meta = load_checkpoint(path)
+    check_resumable(path, tensors, meta, model)
     progress = saved_progress(path, meta["progress"])
     load_weights(model, split_prefix(tensors, "model"), path)
     optimizer_from_tensors(optimizer, split_prefix(tensors, "optim"), meta["optimizer"])
