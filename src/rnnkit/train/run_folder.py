@@ -47,9 +47,11 @@ def check_run_folder(config) -> tuple[Path, torch.device]:
     run_dir = Path(config.out)
     if run_dir.exists() and not run_dir.is_dir():
         raise CheckpointError(f"{run_dir} exists and is not a folder; choose another --out")
+    RunLock(run_dir).check_free()
     is_run = (run_dir / MARKER).is_file() or older_run(run_dir)
     has_checkpoint = (run_dir / "last.safetensors").is_file()
-    if run_dir.is_dir() and not is_run and any(p.name != LOCK for p in run_dir.iterdir()):
+    if run_dir.is_dir() and not is_run and any(
+            not p.name.startswith((LOCK, TEMPORARY_PREFIX)) for p in run_dir.iterdir()):
         raise CheckpointError(f"{run_dir} holds files and is not an rnnkit run folder; choose a new "
                               f"or empty --out (nothing there was changed)")
     if config.resume and not has_checkpoint:
@@ -140,22 +142,30 @@ class RunLock:
         self.path = run_dir / LOCK
         self.held = False
 
+    def check_free(self) -> None:
+        """CheckpointError if another living process holds the lock."""
+        owner = self.owner()
+        if owner is not None and owner != os.getpid() and alive(owner):
+            raise CheckpointError(f"{self.path.parent} is in use by another training "
+                                  f"(pid {owner}); wait for it or choose another --out")
+
     def acquire(self) -> RunLock:
-        for _ in range(2):
-            try:
-                handle = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-            except FileExistsError:
-                owner = self.owner()
-                if owner is not None and owner != os.getpid() and alive(owner):
-                    raise CheckpointError(f"{self.path.parent} is in use by another training "
-                                          f"(pid {owner}); wait for it or choose another --out"
-                                          ) from None
-                self.path.unlink(missing_ok=True)  # stale, or our own
-                continue
-            with os.fdopen(handle, "w") as lock:
-                lock.write(str(os.getpid()))
-            self.held = True
-            return self
+        """Take the lock: a file holding our pid is linked into place in one step, so no other
+        process ever reads the lock half written."""
+        mine = self.path.with_name(f"{LOCK}.{os.getpid()}")
+        mine.write_text(str(os.getpid()))
+        try:
+            for _ in range(2):
+                try:
+                    os.link(mine, self.path)
+                except FileExistsError:
+                    self.check_free()
+                    self.path.unlink(missing_ok=True)  # stale, or our own
+                    continue
+                self.held = True
+                return self
+        finally:
+            mine.unlink(missing_ok=True)
         raise CheckpointError(f"{self.path}: could not take the run folder's lock")
 
     def owner(self) -> int | None:
