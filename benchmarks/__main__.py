@@ -2,7 +2,7 @@
 
 import sys
 
-from benchmarks import buckets, engine, lm
+from benchmarks import beam, buckets, engine, lm
 
 
 def main() -> None:
@@ -12,6 +12,8 @@ def main() -> None:
     print(lm.run(quick=quick), flush=True)
     print(flush=True)
     print(buckets.run(quick=quick), flush=True)
+    print(flush=True)
+    print(beam.run(quick=quick), flush=True)
 
 
 main()

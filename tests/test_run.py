@@ -44,6 +44,12 @@ def series_file(folder):
     return path
 
 
+def pairs_file(folder):
+    path = folder / "pairs.tsv"
+    path.write_text("".join(f"{w}\t{w[::-1]}\n" for w in ["abc", "bca", "cab", "aab"] * 10))
+    return path
+
+
 CASES = {
     "lm": (text_file, lambda f: {"data": str(f), "embedding_size": 8, "num_layers": 1,
                                  "batch_size": 4, "bptt": 10, "ngram_order": 2}),
@@ -52,6 +58,10 @@ CASES = {
                                    "char_hidden_size": 4}),
     "forecast": (series_file, lambda f: {"data": str(f), "time_column": "t", "target": "y",
                                          "lookback": 24, "horizon": 6, "test_size": 12}),
+    "seq2seq": (pairs_file, lambda f: {"data": str(f), "source_tokens": "char",
+                                       "target_tokens": "char", "embedding_size": 8, "beam": 2}),
+    "caption": (None, lambda f: {"train_size": 32, "channels": 4, "eval_sentences": 8,
+                                 "batch_size": 8}),
     "adding": (None, lambda f: {"seq_len": 12, "valid_size": 16, "batch_size": 8}),
     "copy": (None, lambda f: {"seq_len": 5, "valid_size": 16, "batch_size": 8}),
     "temporal-order": (None, lambda f: {"seq_len": 12, "valid_size": 16, "batch_size": 8}),
@@ -111,6 +121,15 @@ def use(name, run, data):
         (result,) = run.forecast(str(data))
         assert len(result["point"]) == 6 and len(result["lower"]) == 6
         assert set(run.backtest(str(data), folds=2)["mean"]) >= {"model", "persistence"}
+    elif name == "seq2seq":
+        (record,) = run.translate(texts=["abc"], beam=2, n_best=2)
+        assert len(record["n_best"]) == 2 and len(record["attention"][0]) == 3
+        assert "chrf" in run.evaluate(str(data))
+    elif name == "caption":
+        (record,) = run.caption([str(run.run_dir / "examples" / "0.png")], beam=2)
+        assert record["caption"] == run.caption([str(run.run_dir / "examples" / "0.png")],
+                                                beam=2)[0]["caption"]
+        assert "exact_match" in run.evaluate()
     else:
         with pytest.raises(UserError, match="`predict` works on classify, tag runs"):
             run.predict()

@@ -243,7 +243,8 @@ def checked_config(spec: TaskSpec, meta: dict, path: Path):
 class Run:
     """A reopened run: its task spec, config, task (without training data), model (eval mode),
     checkpoint metadata, folder, checkpoint path and device. What it can do depends on the
-    task: `evaluate`, `predict`, `generate`, `forecast`, `backtest`; every run can `diagnose`."""
+    task: `evaluate`, `predict`, `generate`, `forecast`, `backtest`, `translate`, `caption`;
+    every run can `diagnose`."""
 
     spec: TaskSpec
     config: object
@@ -280,6 +281,12 @@ class Run:
 
     def backtest(self, data: str | None = None, folds: int = 5) -> dict:
         return self._capability("backtest")(self, data, folds)
+
+    def translate(self, source: str = "-", **options) -> list[dict]:
+        return self._capability("translate")(self, source, **options)
+
+    def caption(self, images, **options) -> list[dict]:
+        return self._capability("caption")(self, images, **options)
 
     def diagnose(self, thresholds: Thresholds | None = None, out: str | Path | None = None) -> dict:
         """The gradient diagnosis on the run's own held-out data, with the pre-clip gradient

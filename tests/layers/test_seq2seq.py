@@ -6,7 +6,7 @@ import torch
 
 from rnnkit.decoding import beam_search
 from rnnkit.layers.config import RecurrentConfig
-from rnnkit.layers.seq2seq import AttentionDecoder, Encoder
+from rnnkit.layers.seq2seq import AttentionDecoder, Encoder, EncoderDecoder
 
 V, E, D = 7, 5, 4
 
@@ -149,3 +149,57 @@ def test_it_learns_to_reverse_a_sequence():
     right = [found[i][0].tokens == x[i, : int(n)].argmax(-1).flip(0).tolist()
              for i, n in enumerate(lengths)]
     assert sum(right) >= 45
+
+
+def translator(attention="general", dropout=0.0):
+    torch.manual_seed(0)
+    encoder = Encoder(RecurrentConfig(hidden_size=6, bidirectional=True, dropout=dropout), E,
+                      vocab_size=V)
+    decoder = AttentionDecoder(RecurrentConfig(hidden_size=8, dropout=dropout), V, E, encoder,
+                               attention)
+    return EncoderDecoder(encoder, decoder).eval()
+
+
+def test_without_attention_the_source_reaches_the_decoder_only_through_the_bridge(float64):
+    model = translator("none")
+    source, lengths = torch.randint(3, V, (2, 5)), torch.tensor([5, 5])
+    targets = torch.randint(0, V, (2, 4))
+    changed = source.clone()
+    changed[:, 1] = (changed[:, 1] + 1) % V
+    a, b = model(source, lengths, targets), model(changed, lengths, targets)
+    assert not torch.allclose(a, b)  # through the encoder's final state
+    assert model.alignments(source, lengths, targets).shape == (2, 4, 0)
+    assert model.decoder.attention is None
+
+
+def test_alignments_are_distributions_over_each_sources_own_tokens(float64):
+    model = translator()
+    source, lengths = torch.randint(3, V, (3, 6)), torch.tensor([6, 2, 4])
+    with torch.no_grad():
+        weights = model.alignments(source, lengths, torch.randint(0, V, (3, 5)))  # (B, T, S)
+    torch.testing.assert_close(weights.sum(-1), torch.ones(3, 5))
+    assert float(weights[1, :, 2:].abs().max()) == 0.0 and float(weights[2, :, 4:].abs().max()) == 0.0
+
+
+def test_scheduled_sampling_of_one_feeds_back_the_models_own_predictions(float64):
+    model = translator()
+    source, lengths = torch.randint(3, V, (2, 4)), torch.tensor([4, 3])
+    targets = torch.randint(0, V, (2, 5))
+    sampled = model(source, lengths, targets, sampling=1.0)
+    fed = targets.clone()  # the manual loop: step t reads the argmax of step t - 1
+    for t in range(1, 5):
+        fed[:, t] = model(source, lengths, fed[:, :t]).argmax(-1)[:, -1]
+    torch.testing.assert_close(sampled, model(source, lengths, fed))
+    torch.testing.assert_close(model(source, lengths, targets, sampling=0.0),
+                               model(source, lengths, targets))
+
+
+def test_reorder_picks_rows_of_every_part_of_the_decoding_state(float64):
+    model = translator()
+    source, lengths = torch.randint(3, V, (3, 5)), torch.tensor([5, 2, 4])
+    state = model.start(source, lengths)
+    index = torch.tensor([2, 0, 0])
+    picked = model.reorder(state, index)
+    direct = model.start(source[index], lengths[index])
+    tokens = torch.tensor([1, 4, 5])
+    torch.testing.assert_close(model.step(tokens, picked)[0], model.step(tokens, direct)[0])

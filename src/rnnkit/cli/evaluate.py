@@ -2,7 +2,10 @@
 
 Language models: loss, perplexity, bits per token on a text. Classifiers: accuracy, macro-F1,
 per-class figures and the confusion matrix. Taggers: entity-level precision/recall/F1 (seqeval)
-per type. Without --data, a run trained on a bundled set is scored on that set's test split.
+per type. Encoder-decoders: loss, BLEU and chrF (or, for grapheme-to-phoneme, word and phoneme
+error rates) of greedy and beam decoding beside copying the source. Captioners: exact match and
+attention in the named shape's box. Without --data, a run trained on a bundled set is scored on
+that set's test split.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ def add_parser(commands) -> None:
                          "(default: the bundled set's test split)")
     section.add_argument("--encoding", default=None,
                          help="text encoding of --data (default: the run's)")
+    section.add_argument("--beam", type=int, default=None,
+                         help="seq2seq: beam size of the figures (default: the run's)")
     section.add_argument("--confusion", metavar="FILE.png",
                          help="classifier: draw the confusion matrix there (default: none)")
     add_overwrite(section)
@@ -33,6 +38,8 @@ def run(args: argparse.Namespace) -> int:
     confusion = output_file(args.confusion, args.overwrite, "--confusion")
     trained = open_run(args.run, args.checkpoint, args.device)
     options = {"confusion": confusion} if confusion else {}
+    if args.beam is not None:
+        options["beam"] = args.beam
     result = trained.evaluate(args.data, encoding=args.encoding, **options)
     if args.format == "json":
         print(json.dumps(result))

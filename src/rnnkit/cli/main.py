@@ -10,10 +10,20 @@ import sys
 import traceback
 
 import rnnkit
-from rnnkit.cli import backtest, diagnose, evaluate, forecast, generate, predict, train
+from rnnkit.cli import (
+    backtest,
+    caption,
+    diagnose,
+    evaluate,
+    forecast,
+    generate,
+    predict,
+    train,
+    translate,
+)
 from rnnkit.errors import UserError
 
-COMMANDS = (train, generate, evaluate, predict, forecast, backtest, diagnose)
+COMMANDS = (train, generate, evaluate, predict, translate, caption, forecast, backtest, diagnose)
 REPORT = ("rnnkit: internal error (a bug, not your input): please report it with the "
           "traceback above and the command you ran")
 

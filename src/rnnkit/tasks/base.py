@@ -121,7 +121,9 @@ class TaskSpec:
     attach_data(task) -> None: give a reopened task its held-out data (for the diagnosis);
     evaluate(run, data, encoding) -> figures on a file (or the bundled test split);
     predict(run, source, **options) -> a list of records; generate(run, **options) -> text;
-    forecast(run, data, horizon) -> per-series forecasts; backtest(run, data, folds) -> figures.
+    forecast(run, data, horizon) -> per-series forecasts; backtest(run, data, folds) -> figures;
+    translate(run, source, **options) -> a record per line (n-best, scores, attention);
+    caption(run, images, **options) -> a record per image.
     """
 
     name: str
@@ -139,6 +141,8 @@ class TaskSpec:
     generate: Callable | None = None
     forecast: Callable | None = None
     backtest: Callable | None = None
+    translate: Callable | None = None
+    caption: Callable | None = None
 
 
 def refuse(condition: bool, message: str) -> None:

@@ -7,13 +7,16 @@ from __future__ import annotations
 
 from rnnkit.errors import ConfigError
 from rnnkit.tasks.base import TaskSpec
+from rnnkit.tasks.caption.spec import SPEC as CAPTION
 from rnnkit.tasks.classify.spec import SPEC as CLASSIFY
 from rnnkit.tasks.forecast.spec import SPEC as FORECAST
 from rnnkit.tasks.lm.spec import SPEC as LM
+from rnnkit.tasks.seq2seq.spec import SPEC as SEQ2SEQ
 from rnnkit.tasks.synthetic.spec import SPECS as SYNTHETIC
 from rnnkit.tasks.tag.spec import SPEC as TAG
 
-TASKS: dict[str, TaskSpec] = {spec.name: spec for spec in (LM, CLASSIFY, TAG, FORECAST, *SYNTHETIC)}
+TASKS: dict[str, TaskSpec] = {spec.name: spec for spec in (LM, CLASSIFY, TAG, FORECAST, SEQ2SEQ,
+                                                    CAPTION, *SYNTHETIC)}
 
 
 def get(name: str) -> TaskSpec:

@@ -2,9 +2,10 @@
 
 "direct": an rnnkit encoder over the lookback, its last output beside the horizon's
 known-future covariates, one linear layer to all H steps at once; "seq2seq": the encoder's
-final state starts a decoder rnnkit layer that reads the known-future covariates of each
-horizon step. Heads: "point" (squared error), "gaussian" (mean and deviation, negative
-log-likelihood) or "quantile" (10%, 50%, 90%, pinball loss); the last two give 80% intervals.
+final state starts a decoder that reads the known-future covariates of each horizon step
+(the Encoder and StateDecoder of layers/seq2seq.py). Heads: "point" (squared error),
+"gaussian" (mean and deviation, negative log-likelihood) or "quantile" (10%, 50%, 90%, pinball
+loss); the last two give 80% intervals.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from rnnkit.layers.seq2seq import Encoder, StateDecoder
 from rnnkit.tasks.forecast.metrics import Z80
 
 QUANTILES = (0.1, 0.5, 0.9)
@@ -26,24 +28,23 @@ class Forecaster(nn.Module):
         super().__init__()
         self.horizon, self.future, self.kind = config.horizon, future, config.architecture
         self.outputs = {"point": 1, "gaussian": 2, "quantile": len(QUANTILES)}[config.head]
-        self.encoder = config.build(inputs)
+        self.encoder = Encoder(config, inputs)
         self.dropout = nn.Dropout(config.dropout)
         size = self.encoder.output_size
         if self.kind == "direct":
             self.head = nn.Linear(size + config.horizon * future, config.horizon * self.outputs)
         else:
-            self.decoder = config.build(max(future, 1))
+            self.decoder = StateDecoder(config, max(future, 1))
             self.head = nn.Linear(size, self.outputs)
 
     def forward(self, x: Tensor, future: Tensor) -> Tensor:
         """x (B, L, inputs), future (B, H, known-future) -> (B, H, outputs) in scaled units."""
-        outputs, state = self.encoder(x)
+        outputs, state = self.encoder.encode(x)
         if self.kind == "direct":
             features = torch.cat([outputs[:, -1], future.flatten(1)], 1)
             return self.head(self.dropout(features)).view(x.shape[0], self.horizon, self.outputs)
         steps = future if self.future else x.new_ones(x.shape[0], self.horizon, 1)
-        decoded, _ = self.decoder(steps, state=state)
-        return self.head(self.dropout(decoded))
+        return self.head(self.dropout(self.decoder(steps, state)))
 
 
 def head_loss(head: str, out: Tensor, y: Tensor, per_window: bool = False) -> Tensor:

@@ -163,7 +163,7 @@ class ForecastTask(TaskBase):
             out = model.head(last)[:, None]  # (N, 1, outputs)
             return last_step_losses(outputs, lambda: head_loss(head, out, y[:, :1], per_window=True))
 
-        return model.encoder, x, step_losses
+        return model.encoder.rnn, x, step_losses
 
     def example_inputs(self) -> tuple:
         x, future, _ = self.batch(self.valid_windows[:1] or self.train_windows[:1])

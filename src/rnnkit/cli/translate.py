@@ -1,0 +1,54 @@
+"""`rnnkit translate RUN_DIR [FILE]`: outputs of a trained encoder-decoder, one line per input.
+
+Reads the lines of FILE (default: stdin) and writes one translation per line, in order; a
+blank line gives a blank line. `--beam` sets the beam (1: greedy), `--n-best` how many
+hypotheses each line gets; `--format json` writes one object per line with every hypothesis,
+its score and log-probability, and the attention matrix of the best.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from rnnkit.cli.options import add_overwrite, add_run_arguments, output_file
+from rnnkit.run import open_run
+
+HIDDEN = ("source_tokens",)
+
+
+def add_parser(commands) -> None:
+    parser = commands.add_parser("translate", help="translate lines with a trained seq2seq model",
+                                 description=__doc__.split("\n\n")[1])
+    section = add_run_arguments(parser, run)
+    parser.add_argument("input", nargs="?", default="-",
+                        help="file of source lines (default: stdin)")
+    section.add_argument("--beam", type=int, default=5, help="beam size; 1 is greedy (default: 5)")
+    section.add_argument("--n-best", type=int, default=1,
+                         help="hypotheses per line, best first (default: 1)")
+    section.add_argument("--alpha", type=float, default=None,
+                         help="length penalty ((5 + n) / 6) ** alpha (default: the run's)")
+    section.add_argument("--allow-unknown", action="store_true",
+                         help="read tokens the model never saw as the unknown token instead of "
+                         "stopping with an error (default: off)")
+    section.add_argument("--plot-attention", metavar="FILE.png",
+                         help="draw the alignment of the first line there (default: none)")
+    add_overwrite(section)
+
+
+def run(args: argparse.Namespace) -> int:
+    plot = output_file(args.plot_attention, args.overwrite, "--plot-attention")
+    trained = open_run(args.run, args.checkpoint, args.device)
+    records = trained.translate(
+        args.input, stdin_text=sys.stdin.read() if args.input == "-" else None, beam=args.beam,
+        n_best=args.n_best, alpha=args.alpha, allow_unknown=args.allow_unknown,
+        attention_plot=plot)
+    for record in records:
+        if args.format == "json":
+            print(json.dumps({k: v for k, v in record.items() if k not in HIDDEN}))
+        elif args.n_best > 1:
+            print("\t".join(f"{h['text']}\t{h['score']:.4f}" for h in record["n_best"]))
+        else:
+            print(record["translation"])
+    return 0

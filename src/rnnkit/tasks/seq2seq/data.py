@@ -1,0 +1,119 @@
+"""The examples of an encoder-decoder run: source-target pairs from the user's files or a bundled
+set, split into train / valid / test, and each side's token codec (its tokens plus the padding,
+begin and end tokens)."""
+
+from __future__ import annotations
+
+import random
+
+from rnnkit.data.bible import load_bible_pairs
+from rnnkit.data.cmudict import load_pronunciations, split_words
+from rnnkit.data.encoders import TextEncoder
+from rnnkit.data.pairs import Pairs, read_pairs
+from rnnkit.errors import DataError
+
+DATASETS = ("cmudict", "bible-es-en")
+PAD, BOS, EOS = 0, 1, 2
+SPECIALS = 3  # ids below this are the padding, begin and end tokens
+
+
+class Side:
+    """One side's codec: text <-> ids, the text encoder's ids shifted past the specials."""
+
+    def __init__(self, encoder: TextEncoder) -> None:
+        self.encoder = encoder
+
+    def __len__(self) -> int:
+        return len(self.encoder) + SPECIALS
+
+    def encode(self, text: str) -> list[int]:
+        return [i + SPECIALS for i in self.encoder.encode(text)]
+
+    def decode(self, ids: list[int]) -> str:
+        return self.encoder.decode([i - SPECIALS for i in ids if i >= SPECIALS]).strip()
+
+    def token(self, i: int) -> str:
+        """The text of one id (the specials as <pad>, <s>, </s>)."""
+        return ("<pad>", "<s>", "</s>")[i] if i < SPECIALS else self.encoder.token(i - SPECIALS)
+
+    def pieces(self, text: str) -> list[str]:
+        return self.encoder.pieces(text)
+
+    def to_json(self) -> dict:
+        return self.encoder.to_json()
+
+    @classmethod
+    def from_json(cls, data: dict) -> Side:
+        return cls(TextEncoder.from_json(data))
+
+
+def build_sides(config, train: Pairs, saved: dict | None = None) -> tuple[Side, Side]:
+    """The source and target codecs, fitted on the training pairs only (or a saved run's own);
+    one shared codec for both sides with --shared-vocab."""
+    if saved is not None:
+        return Side.from_json(saved["source_codec"]), Side.from_json(saved["target_codec"])
+    sources, targets, _ = train.training_pairs()
+
+    def fit(texts: list[str], kind: str) -> Side:
+        return Side(TextEncoder.build(texts, kind, config.vocab_size, config.min_count,
+                                      config.lowercase, reversible=True))
+
+    if config.shared_vocab:
+        shared = fit(sources + targets, config.source_tokens)
+        return shared, shared
+    return fit(sources, config.source_tokens), fit(targets, config.target_tokens)
+
+
+def load_splits(config) -> dict[str, Pairs | None]:
+    """{"train", "valid", "test"} of the run's data (test None without one)."""
+    if config.dataset == "cmudict":
+        words = load_pronunciations()
+        return {part: Pairs(chosen, [words[w] for w in chosen], f"cmudict ({part})",
+                            list(range(1, len(chosen) + 1)))
+                for part, chosen in split_words(list(words)).items()}
+    if config.dataset == "bible-es-en":
+        return {part: Pairs([s for s, _ in pairs], [[t] for _, t in pairs], f"bible-es-en ({part})",
+                            list(range(1, len(pairs) + 1)))
+                for part, pairs in load_bible_pairs().items()}
+    if not config.data:
+        raise DataError("give --data (a file of source TAB target lines, or CSV/JSONL with "
+                        f"source and target columns) or --dataset ({', '.join(DATASETS)})")
+    read = lambda path: read_pairs(path, config.encoding, config.source_column,  # noqa: E731
+                                   config.target_column)
+    train = read(config.data)
+    if config.valid:
+        valid = read(config.valid)
+    else:
+        order = list(range(len(train)))
+        random.Random(config.seed).shuffle(order)
+        n = max(1, round(config.valid_fraction * len(order)))
+        if len(order) - n < 1:
+            raise DataError(f"{config.data}: {len(order)} pair(s) are too few to hold out "
+                            "validation data; give --valid or more pairs")
+        valid, train = train.subset(sorted(order[:n])), train.subset(sorted(order[n:]))
+    return {"train": train, "valid": valid, "test": read(config.test) if config.test else None}
+
+
+def within_length(pairs: Pairs, source: Side, target: Side, limit: int,
+                  too_long: str) -> tuple[list, list, int]:
+    """(source ids, target ids) of every training pair, and how many were skipped for a side
+    longer than `limit` tokens (or DataError naming the first, with too_long "error")."""
+    sources, targets, rows = pairs.training_pairs()
+    kept_sources, kept_targets, skipped = [], [], 0
+    for text, target_text, row in zip(sources, targets, rows):
+        ids, target_ids = source.encode(text), target.encode(target_text)
+        if not ids or not target_ids:
+            where = f" line {pairs.lines[row]}" if pairs.lines else ""
+            raise DataError(f"{pairs.source}{where}: a side with no tokens")
+        if max(len(ids), len(target_ids)) > limit:
+            if too_long == "error":
+                where = f" line {pairs.lines[row]}" if pairs.lines else ""
+                raise DataError(f"{pairs.source}{where}: {max(len(ids), len(target_ids))} tokens, "
+                                f"more than --max-length {limit} (or pass --too-long skip)")
+            skipped += 1
+            continue
+        kept_sources.append(ids)
+        kept_targets.append(target_ids)
+    if not kept_sources:
+        raise DataError(f"{pairs.source}: every pair is longer than --max-length {limit}")
+    return kept_sources, kept_targets, skipped
