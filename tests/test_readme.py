@@ -31,3 +31,15 @@ def test_readme_run_api_example_runs(tmp_path, monkeypatch):
         exec(compile(blocks[1], str(README), "exec"), namespace)
     assert printed.getvalue().split() == ["1.0", "pos", "neg"]
     assert (tmp_path / "runs" / "sentiment" / "best.safetensors").exists()
+
+
+def test_readme_encoder_decoder_example_runs():
+    """The third example: an attention encoder-decoder on tensors, beam searched."""
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+    printed = io.StringIO()
+    namespace: dict = {}
+    with contextlib.redirect_stdout(printed):
+        exec(compile(blocks[2], str(README), "exec"), namespace)
+    assert printed.getvalue().split() == ["torch.Size([4,", "6,", "60])", "4", "3"]
+    scores = [h.score for h in namespace["best"][0]]
+    assert scores == sorted(scores, reverse=True)

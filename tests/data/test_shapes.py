@@ -8,10 +8,10 @@ from rnnkit.data.shapes import COLOURS, COUNTS, HELD_OUT, SHAPES, SIZE, generate
 
 def test_captions_name_count_colour_shape_and_position_of_what_is_drawn():
     for scene in generate("valid", 60):
-        words = scene.caption.split()
         count = len(scene.shapes)
-        assert " ".join(words[:2]) == COUNTS[count - 1] and words[2] == ":"
-        described = " ".join(words[3:]).split(" , ")
+        head, tail = scene.caption.split(": ")
+        assert head == COUNTS[count - 1]
+        described = tail.split(", ")
         assert len(described) == count
         for (colour, shape, (x0, y0, x1, y1)), text in zip(scene.shapes, described):
             assert text.split()[:2] == [colour, shape]

@@ -3,7 +3,7 @@ their captions, for image captioning (nothing is downloaded).
 
 An image is 48 x 48 RGB on black, cut into a 3 x 3 grid; each shape sits in its own cell, a
 little shifted and resized at random. The caption names the count, then each shape in reading
-order (top row first, left to right): "two shapes : red circle top left , blue square middle
+order (top row first, left to right): "two shapes: red circle top left, blue square middle
 right". Some colour-shape pairs (HELD_OUT) never appear in training: the "test" split has
 at least one of them in every image, so it measures whether the model composes a colour and a
 shape it has only seen apart.
@@ -58,8 +58,8 @@ def make_scene(rng: np.random.Generator, allowed: list[tuple[str, str]],
     if must:
         pairs[int(rng.integers(count))] = must[int(rng.integers(len(must)))]
     image = np.zeros((3, SIZE, SIZE), dtype=np.float32)
-    words, placed = [COUNTS[count - 1], ":"], []
-    for k, (cell, (colour, shape)) in enumerate(zip(cells, pairs)):
+    described, placed = [], []
+    for cell, (colour, shape) in zip(cells, pairs):
         row, column = divmod(cell, 3)
         half = float(rng.uniform(4.5, 6.5))
         cx = column * CELL + CELL / 2 + float(rng.uniform(-1.5, 1.5))
@@ -69,9 +69,10 @@ def make_scene(rng: np.random.Generator, allowed: list[tuple[str, str]],
         image[:, mask] = shade[:, None]
         ys, xs = np.nonzero(mask)
         placed.append((colour, shape, (int(xs.min()), int(ys.min()), int(xs.max()), int(ys.max()))))
-        words += ([","] if k else []) + [colour, shape, ROWS[row], COLUMNS[column]]
+        described.append(f"{colour} {shape} {ROWS[row]} {COLUMNS[column]}")
     image += rng.normal(0.0, 0.03, image.shape).astype(np.float32)
-    return Scene(np.clip(image, 0.0, 1.0), " ".join(words), tuple(placed))
+    caption = f"{COUNTS[count - 1]}: {', '.join(described)}"
+    return Scene(np.clip(image, 0.0, 1.0), caption, tuple(placed))
 
 
 def all_pairs() -> list[tuple[str, str]]:

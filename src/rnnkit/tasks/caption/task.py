@@ -88,7 +88,7 @@ class CaptionTask(TaskBase):
                 weights = model.alignments(batch, None, target_in.to(self.device)).cpu()
                 width = images.shape[-1] // encoder.cell
                 for b, scene in enumerate(part):
-                    words = scene.caption.split()
+                    words = self.words.pieces(scene.caption)  # output t is word t
                     shape_steps = [t for t, w in enumerate(words) if w in SHAPES]
                     for k, t in enumerate(shape_steps):
                         row, column = divmod(int(weights[b, t].argmax()), width)
@@ -111,7 +111,7 @@ class CaptionTask(TaskBase):
         beams = (1, self.config.beam) if full and self.config.beam > 1 else (1,)
         for beam in beams:
             found = self.describe(model, images, beam, 1, self.config.alpha)
-            exact = 100.0 * sum(self.words.decode(h[0].tokens) == s.caption
+            exact = 100.0 * sum(h[0].tokens == self.words.encode(s.caption)
                                 for h, s in zip(found, scenes)) / len(scenes)
             result["greedy_exact_match" if beam == 1 and full else "exact_match"] = exact
         if full and self.config.beam == 1:
