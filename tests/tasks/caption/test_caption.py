@@ -18,13 +18,20 @@ TINY = ["--train-size", "64", "--hidden-size", "16", "--channels", "8", "--max-s
         "--eval-every", "2", "--eval-sentences", "16", "--beam", "2"]
 
 
-def test_the_grid_has_one_cell_per_8_pixels_and_knows_its_place():
-    encoder = ConvEncoder(channels=4)
+def test_the_grid_has_one_cell_per_8_pixels_and_each_cell_its_own_embedding():
+    encoder = ConvEncoder(channels=4, position_size=3)
     grid, (mean,) = encoder(torch.rand(2, 3, SIZE, SIZE))
-    assert grid.shape == (2, 36, 6) and mean.shape == (2, 6)
+    assert grid.shape == (2, 36, 7) and mean.shape == (2, 7)
     torch.testing.assert_close(grid.mean(1), mean)
-    rows, columns = grid[0, :, 4].view(6, 6), grid[0, :, 5].view(6, 6)
-    assert bool((rows[1:] > rows[:-1]).all()) and bool((columns[:, 1:] > columns[:, :-1]).all())
+    torch.testing.assert_close(grid[0, :, 4:], encoder.position)
+    torch.testing.assert_close(grid[1, :, 4:], encoder.position)
+    # a cell's features see only its own corner of the image (receptive field inside 2 cells)
+    image = torch.rand(1, 3, SIZE, SIZE)
+    changed = image.clone()
+    changed[:, :, 40:, 40:] = 0
+    a, _ = encoder(image)
+    b, _ = encoder(changed)
+    assert torch.equal(a[0, :20], b[0, :20]) and not torch.equal(a[0, 35], b[0, 35])
 
 
 def test_images_round_trip_and_bad_ones_are_named(tmp_path):

@@ -1,7 +1,11 @@
-"""The captioner: a small CNN reads the image into a grid of feature vectors (each with its
-row and column), and the attention decoder of layers/seq2seq.py writes the caption while
-attending over the grid (Xu et al. 2015, "Show, Attend and Tell"). The decoder starts from the
-grid's mean feature, through the bridge."""
+"""The captioner: a small CNN reads the image into a grid of feature vectors, each beside a
+learned embedding of its cell, and the attention decoder of layers/seq2seq.py writes the
+caption while attending over the grid (Xu et al. 2015, "Show, Attend and Tell"). The decoder
+starts from the grid's mean feature, through the bridge.
+
+Why an embedding per cell and not the cell's (row, column) as two numbers: a bilinear score
+qᵀ W k is linear in the coordinates, so its softmax can only peak at the grid's edges; with
+one learned vector per cell, the decoder can look at any cell."""
 
 from __future__ import annotations
 
@@ -14,26 +18,26 @@ from rnnkit.tasks.seq2seq.model import decoder_network
 
 class ConvEncoder(nn.Module):
     """Image (B, 3, H, W) -> (grid features (B, S, K) with S = (H/8)(W/8), [mean feature (B, K)]).
-    K = channels + 2: every cell's features beside its (row, column) in [-1, 1]."""
+    K = channels + position_size: every cell's features beside its cell's learned embedding."""
 
-    def __init__(self, channels: int = 64, dropout: float = 0.0) -> None:
+    def __init__(self, channels: int = 64, dropout: float = 0.0, image_size: int = 48,
+                 position_size: int = 16) -> None:
         super().__init__()
         self.net = nn.Sequential(
             nn.Conv2d(3, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
             nn.Conv2d(32, channels, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
             nn.Conv2d(channels, channels, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
             nn.Dropout(dropout))
-        self.output_size = channels + 2
-        self.final_sizes = [self.output_size]
         self.cell = 8  # pixels per grid cell
+        self.side = image_size // self.cell
+        self.position = nn.Parameter(0.1 * torch.randn(self.side * self.side, position_size))
+        self.output_size = channels + position_size
+        self.final_sizes = [self.output_size]
 
     def forward(self, images: Tensor, lengths: Tensor | None = None):
-        features = self.net(images)  # (B, C, h, w)
-        B, _, h, w = features.shape
-        rows = torch.linspace(-1, 1, h, device=images.device)[:, None].expand(h, w)
-        columns = torch.linspace(-1, 1, w, device=images.device)[None, :].expand(h, w)
-        where = torch.stack([rows, columns])[None].expand(B, 2, h, w)
-        grid = torch.cat([features, where], 1).flatten(2).transpose(1, 2)  # (B, h·w, K)
+        features = self.net(images).flatten(2).transpose(1, 2)  # (B, S, C), S = h·w
+        where = self.position[None].expand(features.shape[0], -1, -1)  # (B, S, P)
+        grid = torch.cat([features, where], -1)  # (B, S, K)
         return grid, [grid.mean(1)]
 
 
