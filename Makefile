@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test lint bench bench-quality bench-sequences bench-forecast demo install clean
+.PHONY: test lint bench bench-quality bench-sequences bench-seq2seq bench-forecast demo install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,11 @@ bench-quality: $(STAMP)
 # Classification and tagging results (docs/results.md): about an hour on 2 CPU cores.
 bench-sequences: $(STAMP)
 	$(BIN)/python -m benchmarks.sequence_results
+
+# Encoder-decoder results: G2P, Spanish-English Bible, captions (docs/results.md): about
+# 4 hours on 2 CPU cores; `python -m benchmarks.seq2seq_results g2p` runs one.
+bench-seq2seq: $(STAMP)
+	$(BIN)/python -m benchmarks.seq2seq_results
 
 # Forecasting backtests of the bundled series (docs/results.md).
 bench-forecast: $(STAMP)

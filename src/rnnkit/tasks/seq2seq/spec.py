@@ -36,6 +36,8 @@ class Seq2SeqConfig(RecurrentConfig, TrainConfig):
     batch_size: int = with_default(TrainConfig, "batch_size", 64)
     lr: float = with_default(TrainConfig, "lr", 2e-3)
     eval_every: int = with_default(TrainConfig, "eval_every", 500)
+    schedule: str = with_default(TrainConfig, "schedule", "cosine")
+    warmup_steps: int = with_default(TrainConfig, "warmup_steps", 200)
     data: str | None = option(None, "training pairs: source TAB target lines (.tsv, .txt), or "
                               "CSV / JSONL with --source-column and --target-column")
     valid: str | None = option(None, "validation pairs (default: hold out --valid-fraction)")
