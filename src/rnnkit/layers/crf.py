@@ -1,8 +1,8 @@
 """A linear-chain conditional random field over per-step tag scores, for sequence tagging.
 
 score(y) = start[y_1] + Σ_t emission[t, y_t] + Σ_{t>1} transition[y_{t−1}, y_t] + end[y_T];
-the log-likelihood is score(y) − log Σ_y' exp score(y') (forward algorithm), decoding is
-Viterbi. Each sequence uses only its first `lengths[b]` steps. An optional `allowed` mask forbids
+the log-likelihood is score(y) − log Σ_y' exp score(y') (forward algorithm); decoding is
+Viterbi over `scores()` (decoding/viterbi.py). Each sequence uses only its first `lengths[b]` steps. An optional `allowed` mask forbids
 transitions that a tag scheme rules out (e.g. O -> I-PER in BIO); forbidden moves get a fixed
 score of −10⁴, so they are never decoded and carry no gradient.
 """
@@ -55,28 +55,6 @@ class CRF(nn.Module):
             step = torch.logsumexp(alpha[:, :, None] + trans, dim=1) + emissions[:, t]
             alpha = torch.where(valid[:, t, None], step, alpha)
         return gold - torch.logsumexp(alpha + end, dim=1)
-
-    @torch.no_grad()
-    def decode(self, emissions: Tensor, lengths: Tensor) -> list[list[int]]:
-        """The highest-scoring tag sequence of each sequence (Viterbi), as lists of ids."""
-        start, trans, end = self.scores()
-        B, T, _ = emissions.shape
-        lengths = lengths.to(emissions.device)
-        valid = length_mask(lengths, T)
-        best = start + emissions[:, 0]
-        pointers = []
-        for t in range(1, T):
-            step, back = (best[:, :, None] + trans).max(dim=1)
-            best = torch.where(valid[:, t, None], step + emissions[:, t], best)
-            pointers.append(back)
-        last = (best + end).argmax(1).tolist()
-        paths = []
-        for b in range(B):
-            path = [last[b]]
-            for t in range(int(lengths[b]) - 1, 0, -1):
-                path.append(int(pointers[t - 1][b, path[-1]]))
-            paths.append(path[::-1])
-        return paths
 
 
 def allowed_moves(tags: list[str], scheme: str) -> dict:

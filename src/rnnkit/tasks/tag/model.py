@@ -9,6 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from rnnkit.decoding.viterbi import viterbi
 from rnnkit.layers import make_layer
 from rnnkit.layers.crf import CRF, allowed_moves
 from rnnkit.state import length_mask
@@ -56,6 +57,6 @@ class Tagger(nn.Module):
 
     def decode(self, emissions: Tensor, lengths: Tensor) -> list[list[int]]:
         if self.crf is not None:
-            return self.crf.decode(emissions, lengths)
+            return viterbi(emissions, lengths, *self.crf.scores())
         best = emissions.argmax(-1).tolist()
         return [row[: int(n)] for row, n in zip(best, lengths)]
