@@ -3,8 +3,9 @@
 score(y) = start[y_1] + Σ_t emission[t, y_t] + Σ_{t>1} transition[y_{t−1}, y_t] + end[y_T];
 the log-likelihood is score(y) − log Σ_y' exp score(y') (forward algorithm); decoding is
 Viterbi over `scores()` (decoding/viterbi.py). Each sequence uses only its first `lengths[b]`
-steps. An optional `allowed` mask forbids transitions that a tag scheme rules out (e.g. O -> I-PER in BIO); forbidden moves get a fixed
-score of −10⁴, so they are never decoded and carry no gradient.
+steps. An optional `allowed` mask forbids transitions that a tag scheme rules out (e.g.
+O -> I-PER in BIO); forbidden moves get a fixed score of −10⁴, so they are never decoded and
+carry no gradient.
 """
 
 from __future__ import annotations
