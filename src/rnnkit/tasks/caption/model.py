@@ -1,7 +1,10 @@
 """The captioner: a small CNN reads the image into a grid of feature vectors, each beside a
 learned embedding of its cell, and the attention decoder of layers/seq2seq.py writes the
-caption while attending over the grid (Xu et al. 2015, "Show, Attend and Tell"). The decoder
-starts from the grid's mean feature, through the bridge.
+caption while attending over the grid (Xu et al. 2015, "Show, Attend and Tell"). Unlike Xu
+et al., the decoder does not start from the grid's mean feature: it starts from a learned
+state (the bridge reads zeros), so everything it knows of the image comes through attention.
+With the mean as a shortcut, a small decoder learns the caption from the mean and uses the
+attention as a free memory, looking at empty cells.
 
 Why an embedding per cell and not the cell's (row, column) as two numbers: a bilinear score
 qᵀ W k is linear in the coordinates, so its softmax can only peak at the grid's edges; with
@@ -17,7 +20,7 @@ from rnnkit.tasks.seq2seq.model import decoder_network
 
 
 class ConvEncoder(nn.Module):
-    """Image (B, 3, H, W) -> (grid features (B, S, K) with S = (H/8)(W/8), [mean feature (B, K)]).
+    """Image (B, 3, H, W) -> (grid features (B, S, K) with S = (H/8)(W/8), [zeros (B, K)]).
     K = channels + position_size: every cell's features beside its cell's learned embedding."""
 
     def __init__(self, channels: int = 64, dropout: float = 0.0, image_size: int = 48,
@@ -38,7 +41,7 @@ class ConvEncoder(nn.Module):
         features = self.net(images).flatten(2).transpose(1, 2)  # (B, S, C), S = h·w
         where = self.position[None].expand(features.shape[0], -1, -1)  # (B, S, P)
         grid = torch.cat([features, where], -1)  # (B, S, K)
-        return grid, [grid.mean(1)]
+        return grid, [grid.new_zeros(grid.shape[0], grid.shape[2])]
 
 
 def build_captioner(config, vocab: int) -> EncoderDecoder:
