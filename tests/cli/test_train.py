@@ -139,6 +139,7 @@ NETWORK_FLAGS = {  # per task: the flags of RecurrentConfig it is trained with h
     "tag": ["--zoneout", "0.2", "--proj-size", "4"],
     "forecast": ["--learn-init", "--peephole", "--forget-bias", "0"],
     "adding": ["--cell", "gru", "--zoneout", "0.1", "--learn-init"],
+    "seq2seq": ["--peephole", "--learn-init", "--zoneout", "0.1", "--num-layers", "2"],
 }
 
 
@@ -151,10 +152,14 @@ def task_data(tmp_path, corpus):
     tagged.write_text("\n".join(["Ann\tB-PER\nruns\tO\n"] * 10))
     series = tmp_path / "s.csv"
     series.write_text("y\n" + "".join(f"{i % 7}\n" for i in range(80)))
+    pairs = tmp_path / "p.tsv"
+    pairs.write_text("abc\tcba\nab\tba\n" * 10)
     return {"lm": ["--data", corpus, "--embedding-size", "6", "--bptt", "10", "--ngram-order", "0"],
             "classify": ["--data", reviews], "tag": ["--data", tagged],
             "forecast": ["--data", series, "--target", "y", "--lookback", "14", "--horizon", "3"],
-            "adding": ["--seq-len", "10", "--valid-size", "8"]}
+            "adding": ["--seq-len", "10", "--valid-size", "8"],
+            "seq2seq": ["--data", pairs, "--source-tokens", "char", "--target-tokens", "char",
+                        "--beam", "1"]}
 
 
 @pytest.mark.parametrize("task", sorted(NETWORK_FLAGS))
@@ -173,8 +178,8 @@ def test_every_task_takes_the_network_flags(task, task_data, tmp_path, capsys):
             assert str(value) == expected or value == float(expected), (flag, value)
     for flag in ("--peephole", "--learn-init"):
         assert getattr(config, flag[2:].replace("-", "_")) == (flag in flags)
-    cell = open_run(run).model.rnn.cells()[0] if task in ("lm", "classify", "tag", "adding") \
-        else open_run(run).model.encoder.cells()[0]
+    model = open_run(run).model
+    cell = (model.rnn if task in ("lm", "classify", "tag", "adding") else model.encoder.rnn).cells()[0]
     assert cell.learn_init == ("--learn-init" in flags)
 
 
