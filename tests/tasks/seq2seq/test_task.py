@@ -92,3 +92,13 @@ def test_it_learns_to_reverse_words_and_beam_search_reads_them_back(tmp_path):
     found = [r["translation"] for r in run.translate(texts=words, beam=3)]
     assert sum(f == w[::-1] for f, w in zip(found, words)) >= 4, found
     assert summary["valid"]["chrf"] > summary["valid"]["copy_source"]["chrf"] + 30
+
+
+def test_lowercase_applies_to_the_source_only(tmp_path):
+    data = tmp_path / "upper.tsv"
+    data.write_text("Ab\tXY\nbA\tYX\n" * 5, encoding="utf-8")
+    setup = prepare("seq2seq", config(tmp_path, data=str(data), lowercase=True))
+    setup.close()
+    source, target = setup.task.source, setup.task.target
+    assert source.encode("AB") == source.encode("ab") and not source.encoder.unknown("AB")
+    assert target.encoder.unknown("xy") == ["x", "y"] and target.decode(target.encode("XY")) == "XY"

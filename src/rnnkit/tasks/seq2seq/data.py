@@ -49,19 +49,21 @@ class Side:
 
 def build_sides(config, train: Pairs, saved: dict | None = None) -> tuple[Side, Side]:
     """The source and target codecs, fitted on the training pairs only (or a saved run's own);
-    one shared codec for both sides with --shared-vocab."""
+    one shared codec for both sides with --shared-vocab. --lowercase lowercases the source (and
+    a shared vocabulary's targets); a target keeps its case."""
     if saved is not None:
         return Side.from_json(saved["source_codec"]), Side.from_json(saved["target_codec"])
     sources, targets, _ = train.training_pairs()
 
-    def fit(texts: list[str], kind: str) -> Side:
+    def fit(texts: list[str], kind: str, lowercase: bool) -> Side:
         return Side(TextEncoder.build(texts, kind, config.vocab_size, config.min_count,
-                                      config.lowercase, reversible=True))
+                                      lowercase, reversible=True))
 
     if config.shared_vocab:
-        shared = fit(sources + targets, config.source_tokens)
+        shared = fit(sources + targets, config.source_tokens, config.lowercase)
         return shared, shared
-    return fit(sources, config.source_tokens), fit(targets, config.target_tokens)
+    return (fit(sources, config.source_tokens, config.lowercase),
+            fit(targets, config.target_tokens, False))
 
 
 def load_splits(config) -> dict[str, Pairs | None]:

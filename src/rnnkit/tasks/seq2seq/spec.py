@@ -52,7 +52,8 @@ class Seq2SeqConfig(RecurrentConfig, TrainConfig):
     shared_vocab: bool = option(False, "one vocabulary for both sides (same token kind)")
     vocab_size: int = option(8000, "largest vocabulary per side (subwords: BPE size)", low=4)
     min_count: int = option(1, "rarer words or characters become the unknown token", low=1)
-    lowercase: bool = option(False, "lowercase the text before tokenizing")
+    lowercase: bool = option(False, "lowercase the source text before tokenizing (targets keep "
+                             "their case)")
     max_length: int = option(100, "longest side of a training pair, in tokens", low=1)
     too_long: str = option("skip", "a longer training pair: skip it (counted) or stop with an "
                            "error", choices=("skip", "error"))
