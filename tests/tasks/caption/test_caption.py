@@ -25,13 +25,23 @@ def test_the_grid_has_one_cell_per_8_pixels_and_each_cell_its_own_embedding():
     assert not final.any()  # the decoder learns of the image through attention only
     torch.testing.assert_close(grid[0, :, 4:], encoder.position)
     torch.testing.assert_close(grid[1, :, 4:], encoder.position)
-    # a cell's features see only its own corner of the image (receptive field inside 2 cells)
+    # a cell's features see its own 8 x 8 pixels and 3 more on each side, nothing further
     image = torch.rand(1, 3, SIZE, SIZE)
-    changed = image.clone()
-    changed[:, :, 40:, 40:] = 0
     a, _ = encoder(image)
-    b, _ = encoder(changed)
-    assert torch.equal(a[0, :20], b[0, :20]) and not torch.equal(a[0, 35], b[0, 35])
+
+    def seen_by(first: int, last: int) -> set:  # cells whose pixels +- 3 meet [first, last]
+        return {r for r in range(6) if 8 * r - 3 <= last and 8 * r + 10 >= first}
+
+    reached = set()
+    for y, x in ((20, 20), (12, 28), (2, 44)):
+        changed = image.clone()
+        changed[:, :, y : y + 2, x : x + 2] += 5.0
+        b, _ = encoder(changed)
+        moved = {divmod(s, 6) for s in range(36) if not torch.equal(a[0, s], b[0, s])}
+        seen = {(r, c) for r in seen_by(y, y + 1) for c in seen_by(x, x + 1)}
+        assert moved <= seen, (y, x, moved)
+        reached |= moved
+    assert reached
 
 
 def test_images_round_trip_and_bad_ones_are_named(tmp_path):

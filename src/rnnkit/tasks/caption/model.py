@@ -26,10 +26,12 @@ class ConvEncoder(nn.Module):
     def __init__(self, channels: int = 64, dropout: float = 0.0, image_size: int = 48,
                  position_size: int = 16) -> None:
         super().__init__()
+        # receptive field of a cell: 14 pixels, its own 8 and 3 on each side, so a cell's
+        # features tell what lies in that cell and the attention must look where a shape is
         self.net = nn.Sequential(
             nn.Conv2d(3, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
             nn.Conv2d(32, channels, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(channels, channels, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(channels, channels, 1), nn.ReLU(), nn.MaxPool2d(2),
             nn.Dropout(dropout))
         self.cell = 8  # pixels per grid cell
         self.side = image_size // self.cell
