@@ -160,10 +160,12 @@ class EncoderDecoder(nn.Module):
         self.encoder, self.decoder = encoder, decoder
 
     def forward(self, source: Tensor, lengths: Tensor | None, targets_in: Tensor,
-                sampling: float = 0.0, generator: torch.Generator | None = None) -> Tensor:
-        """Logits (B, T, V) of the target inputs (teacher forcing or scheduled sampling)."""
+                sampling: float = 0.0, generator: torch.Generator | None = None,
+                weights: list | None = None) -> Tensor:
+        """Logits (B, T, V) of the target inputs (teacher forcing or scheduled sampling);
+        `weights`: a list that receives every step's attention weights (B, S)."""
         outputs, final = self.encoder(source, lengths)
-        return self.decoder(targets_in, outputs, final, lengths, sampling, generator)
+        return self.decoder(targets_in, outputs, final, lengths, sampling, generator, weights)
 
     def alignments(self, source: Tensor, lengths: Tensor | None, targets_in: Tensor) -> Tensor:
         """Attention weights (B, T, S) of the decoder reading `targets_in` (none: empty)."""

@@ -15,7 +15,7 @@ from rnnkit.errors import DataError
 from rnnkit.layers.attention import KINDS
 from rnnkit.layers.config import RecurrentConfig
 from rnnkit.tasks.base import Prepared, TaskSpec
-from rnnkit.tasks.caption.data import DATASETS, load_scenes, read_image, save_image
+from rnnkit.tasks.caption.data import DATASETS, images_of, load_scenes, read_image, save_image
 from rnnkit.tasks.caption.plots import plot_image_attention
 from rnnkit.tasks.caption.task import CaptionTask
 from rnnkit.tasks.seq2seq.data import BOS, Side
@@ -91,8 +91,7 @@ def reopen(config: CaptionConfig, meta: dict, device):
 
 def attach_data(task: CaptionTask) -> None:
     scenes = load_scenes(10)
-    task.parts = {k: v for k, v in CaptionTask(task.config, task.words, task.device,
-                                               scenes).parts.items() if k != "train"}
+    task.parts = {k: (images_of(v), v) for k, v in scenes.items() if k != "train"}
 
 
 def evaluate(run, data: str | None, encoding: str | None = None) -> dict:

@@ -82,14 +82,15 @@ class CaptionTask(TaskBase):
                 batch = images[start : start + 128].to(self.device)
                 captions = [self.words.encode(s.caption) for s in part]
                 _, _, target_in, target_out = teacher_batch([[EOS]] * len(part), captions)
-                logits = model(batch, None, target_in.to(self.device))
+                steps: list = []  # one pass gives the loss and the attention weights
+                logits = model(batch, None, target_in.to(self.device), weights=steps)
                 total += float(F.cross_entropy(logits.flatten(0, 1).float(),
                                                target_out.flatten().to(self.device),
                                                ignore_index=IGNORED, reduction="sum"))
                 count += int((target_out != IGNORED).sum())
                 if model.decoder.attention is None:
                     continue
-                weights = model.alignments(batch, None, target_in.to(self.device)).cpu()
+                weights = torch.stack(steps, dim=1).cpu()  # (B, T, S)
                 width = images.shape[-1] // encoder.cell
                 for b, scene in enumerate(part):
                     words = self.words.pieces(scene.caption)  # output t is word t
