@@ -27,3 +27,13 @@ def corpus(tmp_path):
     path.write_text("It is a truth universally acknowledged, that a single man in possession "
                     "of a good fortune, must be in want of a wife.\n" * 30)
     return path
+
+
+@pytest.fixture(scope="session")
+def spoken(tmp_path_factory):
+    """A small copy of the bundled spoken digits (16 / 4 / 4 recordings), made once per session:
+    the folder, with train.csv, valid.csv and test.csv manifests."""
+    from rnnkit.data.speech import spoken_dataset
+
+    return spoken_dataset("spoken-digits", tmp_path_factory.mktemp("speech"),
+                          {"train": 16, "valid": 4, "test": 4})

@@ -44,6 +44,12 @@ def series_file(folder):
     return path
 
 
+def speech_folder(folder):
+    from rnnkit.data.speech import spoken_dataset
+
+    return spoken_dataset("spoken-digits", folder, {"train": 8, "valid": 2, "test": 2})
+
+
 def pairs_file(folder):
     path = folder / "pairs.tsv"
     path.write_text("".join(f"{w}\t{w[::-1]}\n" for w in ["abc", "bca", "cab", "aab"] * 10))
@@ -62,6 +68,8 @@ CASES = {
                                        "target_tokens": "char", "embedding_size": 8, "beam": 2}),
     "caption": (None, lambda f: {"train_size": 32, "channels": 4, "eval_sentences": 8,
                                  "batch_size": 8}),
+    "asr": (speech_folder, lambda f: {"data": str(f / "train.csv"), "valid": str(f / "valid.csv"),
+                                      "n_mels": 16, "batch_size": 4, "beam": 2, "lm_order": 2}),
     "adding": (None, lambda f: {"seq_len": 12, "valid_size": 16, "batch_size": 8}),
     "copy": (None, lambda f: {"seq_len": 5, "valid_size": 16, "batch_size": 8}),
     "temporal-order": (None, lambda f: {"seq_len": 12, "valid_size": 16, "batch_size": 8}),
@@ -130,6 +138,12 @@ def use(name, run, data):
         assert record["caption"] == run.caption([str(run.run_dir / "examples" / "0.png")],
                                                 beam=2)[0]["caption"]
         assert "exact_match" in run.evaluate()
+    elif name == "asr":
+        records = run.transcribe([data / "test"], beam=2)
+        assert [r["file"] for r in records] == [str(data / "test" / f"0000{i}.wav") for i in (0, 1)]
+        figures = run.evaluate(str(data / "test.csv"))
+        assert {"wer", "cer", "beam_wer", "loss"} <= set(figures)
+        assert figures["empty_transcript"] == {"wer": 100.0, "cer": 100.0}
     else:
         with pytest.raises(UserError, match="`predict` works on classify, tag runs"):
             run.predict()
@@ -144,7 +158,7 @@ def best_record(records, metric, higher):
 
 def test_summary_figures_come_from_the_best_evaluation(trained):
     name, _, summary, _, run_dir = trained
-    setup_metric = {"tag": ("f1", True)}.get(name, ("loss", False))
+    setup_metric = {"tag": ("f1", True), "asr": ("wer", False)}.get(name, ("loss", False))
     records = read_log(run_dir, "metrics.jsonl")
     best = best_record(records, *setup_metric)
     if name == "forecast":

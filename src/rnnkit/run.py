@@ -243,7 +243,8 @@ def checked_config(spec: TaskSpec, meta: dict, path: Path):
 class Run:
     """A reopened run: its task spec, config, task (without training data), model (eval mode),
     checkpoint metadata, folder, checkpoint path and device. What it can do depends on the
-    task: `evaluate`, `predict`, `generate`, `forecast`, `backtest`, `translate`, `caption`;
+    task: `evaluate`, `predict`, `generate`, `forecast`, `backtest`, `translate`, `caption`,
+    `transcribe`, `stream`;
     every run can `diagnose`."""
 
     spec: TaskSpec
@@ -287,6 +288,13 @@ class Run:
 
     def caption(self, images, **options) -> list[dict]:
         return self._capability("caption")(self, images, **options)
+
+    def transcribe(self, paths, **options) -> list[dict]:
+        return self._capability("transcribe")(self, paths, **options)
+
+    def stream(self, path, chunk_ms: float = 200.0):
+        """The partial transcripts of `path` fed in `chunk_ms` chunks (a generator)."""
+        return self._capability("stream")(self, path, chunk_ms)
 
     def diagnose(self, thresholds: Thresholds | None = None, out: str | Path | None = None) -> dict:
         """The gradient diagnosis on the run's own held-out data, with the pre-clip gradient

@@ -4,8 +4,9 @@ Language models: loss, perplexity, bits per token on a text. Classifiers: accura
 per-class figures and the confusion matrix. Taggers: entity-level precision/recall/F1 (seqeval)
 per type. Encoder-decoders: loss, BLEU and chrF (or, for grapheme-to-phoneme, word and phoneme
 error rates) of greedy and beam decoding beside copying the source. Captioners: exact match and
-attention in the named shape's box. Without --data, a run trained on a bundled set is scored on
-that set's test split.
+attention in the named shape's box. Recognisers: loss, word and character error rates of
+greedy and beam decoding beside the empty transcript's. Without --data, a run trained on a
+bundled set is scored on that set's test split.
 """
 
 from __future__ import annotations
@@ -24,11 +25,12 @@ def add_parser(commands) -> None:
     section = add_run_arguments(parser, run)
     section.add_argument("--data", help="file or folder to evaluate on: a text for a language "
                          "model, a table or .ts file for a classifier, CoNLL for a tagger "
-                         "(default: the bundled set's test split)")
+                         "a manifest or folder of recordings for a recogniser (default: the bundled "
+                         "set's test split)")
     section.add_argument("--encoding", default=None,
                          help="text encoding of --data (default: the run's)")
     section.add_argument("--beam", type=int, default=None,
-                         help="seq2seq: beam size of the figures (default: the run's)")
+                         help="seq2seq, asr: beam size of the figures (default: the run's)")
     section.add_argument("--confusion", metavar="FILE.png",
                          help="classifier: draw the confusion matrix there (default: none)")
     add_overwrite(section)

@@ -19,11 +19,13 @@ from rnnkit.cli import (
     generate,
     predict,
     train,
+    transcribe,
     translate,
 )
 from rnnkit.errors import UserError
 
-COMMANDS = (train, generate, evaluate, predict, translate, caption, forecast, backtest, diagnose)
+COMMANDS = (train, generate, evaluate, predict, translate, caption, transcribe, forecast, backtest,
+            diagnose)
 REPORT = ("rnnkit: internal error (a bug, not your input): please report it with the "
           "traceback above and the command you ran")
 

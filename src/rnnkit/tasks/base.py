@@ -123,7 +123,9 @@ class TaskSpec:
     predict(run, source, **options) -> a list of records; generate(run, **options) -> text;
     forecast(run, data, horizon) -> per-series forecasts; backtest(run, data, folds) -> figures;
     translate(run, source, **options) -> a record per line (n-best, scores, attention);
-    caption(run, images, **options) -> a record per image.
+    caption(run, images, **options) -> a record per image;
+    transcribe(run, paths, **options) -> a record per audio file; stream(run, path, chunk_ms)
+        -> the partial transcripts as the file is fed in chunks.
     """
 
     name: str
@@ -143,6 +145,8 @@ class TaskSpec:
     backtest: Callable | None = None
     translate: Callable | None = None
     caption: Callable | None = None
+    transcribe: Callable | None = None
+    stream: Callable | None = None
 
 
 def refuse(condition: bool, message: str) -> None:

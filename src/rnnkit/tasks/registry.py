@@ -6,6 +6,7 @@ Adding a task is one package under `tasks/` with a `spec.py`, and one line here.
 from __future__ import annotations
 
 from rnnkit.errors import ConfigError
+from rnnkit.tasks.asr.spec import SPEC as ASR
 from rnnkit.tasks.base import TaskSpec
 from rnnkit.tasks.caption.spec import SPEC as CAPTION
 from rnnkit.tasks.classify.spec import SPEC as CLASSIFY
@@ -16,7 +17,7 @@ from rnnkit.tasks.synthetic.spec import SPECS as SYNTHETIC
 from rnnkit.tasks.tag.spec import SPEC as TAG
 
 TASKS: dict[str, TaskSpec] = {spec.name: spec for spec in (LM, CLASSIFY, TAG, FORECAST, SEQ2SEQ,
-                                                    CAPTION, *SYNTHETIC)}
+                                                    CAPTION, ASR, *SYNTHETIC)}
 
 
 def get(name: str) -> TaskSpec:
