@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test lint bench bench-quality bench-sequences bench-seq2seq bench-forecast demo install clean
+.PHONY: test lint bench bench-quality bench-sequences bench-seq2seq bench-forecast bench-speech demo install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,13 @@ bench-sequences: $(STAMP)
 # 4 hours on 2 CPU cores; `python -m benchmarks.seq2seq_results g2p` runs one.
 bench-seq2seq: $(STAMP)
 	$(BIN)/python -m benchmarks.seq2seq_results
+
+# Speech recognition results (docs/results.md): spoken digits (bidirectional, then streaming)
+# and spoken words, 30 minutes each on this machine; every run then scores its test voices.
+bench-speech: $(STAMP)
+	$(BIN)/rnnkit train asr --config examples/digits.toml --overwrite
+	OMP_NUM_THREADS=1 $(BIN)/rnnkit train asr --config examples/stream.toml --overwrite
+	OMP_NUM_THREADS=1 $(BIN)/rnnkit train asr --config examples/words.toml --overwrite
 
 # Forecasting backtests of the bundled series (docs/results.md).
 bench-forecast: $(STAMP)

@@ -2,7 +2,7 @@
 
 import sys
 
-from benchmarks import beam, buckets, engine, lm
+from benchmarks import beam, buckets, engine, lm, speech
 
 
 def main() -> None:
@@ -14,6 +14,8 @@ def main() -> None:
     print(buckets.run(quick=quick), flush=True)
     print(flush=True)
     print(beam.run(quick=quick), flush=True)
+    print(flush=True)
+    print(speech.run(quick=quick), flush=True)
 
 
 main()

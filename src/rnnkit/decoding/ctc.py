@@ -74,17 +74,19 @@ def prefix_beam_search(log_probs: Tensor, lengths: Tensor | None = None, beam: i
     With an `lm`, each label added costs lm_weight · log P_lm(label | prefix) and earns
     `bonus`; the final score adds lm_weight · log P_lm(end | transcript)."""
     _check(beam, n_best)
-    log_probs = log_probs.detach().float().cpu()
+    log_probs = log_probs.detach().cpu()
+    if not log_probs.is_floating_point() or log_probs.dtype != torch.float64:
+        log_probs = log_probs.float()  # float64 stays float64 (the oracle tests)
     B, T, C = log_probs.shape
     K, L = beam, C - 1  # beams, labels
     lengths = _lengths(log_probs, lengths)
     use_lm = lm is not None and lm_weight != 0.0
     rows = torch.arange(B)[:, None]
     # the beams: slot 0 of each utterance holds the empty prefix, the others are empty slots
-    p_b = torch.full((B, K), NEGATIVE)
+    p_b = torch.full((B, K), NEGATIVE, dtype=log_probs.dtype)
     p_b[:, 0] = 0.0
-    p_nb = torch.full((B, K), NEGATIVE)
-    extra = torch.zeros(B, K)  # lm_weight · log P_lm(prefix) + bonus · |prefix|
+    p_nb = torch.full((B, K), NEGATIVE, dtype=log_probs.dtype)
+    extra = torch.zeros(B, K, dtype=log_probs.dtype)  # lm_weight · log P_lm(prefix) + bonus · |prefix|
     last = torch.zeros(B, K, dtype=torch.long)  # last label (0: empty prefix)
     size = torch.zeros(B, K, dtype=torch.long)
     hashes = torch.zeros(2, B, K, dtype=torch.long)
@@ -105,7 +107,7 @@ def prefix_beam_search(log_probs: Tensor, lengths: Tensor | None = None, beam: i
         ext = torch.where(repeat, p_b[..., None], total[..., None]) + frame[:, None, 1:]
         ext_extra = extra[..., None].expand(B, K, L)
         if use_lm:
-            ext_extra = ext_extra + lm_weight * lm.log_probs(lm_state)[..., 1:] + bonus
+            ext_extra = ext_extra + lm_weight * lm.log_probs(lm_state)[..., 1:].to(log_probs.dtype) + bonus
         elif bonus:
             ext_extra = ext_extra + bonus
         # merge: beam j's prefix is beam i's extended by last_j when i's hashes are j's parents'
@@ -155,7 +157,7 @@ def prefix_beam_search(log_probs: Tensor, lengths: Tensor | None = None, beam: i
         parents = torch.where(active[None], new_parents, parents)
     final = torch.logaddexp(p_b, p_nb) + extra
     if use_lm:
-        final = final + lm_weight * lm.log_probs(lm_state)[..., BOUNDARY]
+        final = final + lm_weight * lm.log_probs(lm_state)[..., BOUNDARY].to(log_probs.dtype)
     results = []
     for b in range(B):
         order = final[b].argsort(descending=True)
@@ -173,10 +175,15 @@ def reference_prefix_beam_search(log_probs: Tensor, beam: int = 16, lm: CharNgra
     frames = log_probs.detach().double().cpu().tolist()
     use_lm = lm is not None and lm_weight != 0.0
 
-    def lm_term(prefix: tuple, label: int) -> float:
-        if not use_lm:
-            return 0.0
-        return lm_weight * float(lm.log_probs(_state(lm, prefix))[label])
+    table = lm.log_table.double().tolist() if use_lm else None
+    order = lm.order if use_lm else 1
+
+    def lm_row(prefix: tuple) -> list[float]:
+        """lm_weight · log P_lm(· | prefix): the row of its last n - 1 labels."""
+        state = 0
+        for label in (BOUNDARY,) * (order - 1 - len(prefix)) + prefix[max(0, len(prefix) - order + 1):]:
+            state = (state * lm.symbols + label) % lm.symbols ** (order - 1)
+        return [lm_weight * p for p in table[state]]
 
     beams = {(): (0.0, NEGATIVE, 0.0)}  # prefix -> (log p_b, log p_nb, extra)
     for frame in frames:
@@ -186,15 +193,16 @@ def reference_prefix_beam_search(log_probs: Tensor, beam: int = 16, lm: CharNgra
             _add(grown, prefix, total + frame[BLANK], NEGATIVE, extra)
             if prefix:
                 _add(grown, prefix, NEGATIVE, p_nb + frame[prefix[-1]], extra)
+            row = lm_row(prefix) if use_lm else None
             for label in range(1, len(frame)):
                 base = p_b if prefix and label == prefix[-1] else total
                 _add(grown, prefix + (label,), NEGATIVE, base + frame[label],
-                     extra + lm_term(prefix, label) + bonus)
+                     extra + (row[label] if use_lm else 0.0) + bonus)
         ranked = sorted(grown.items(), key=lambda item: -(_logaddexp(*item[1][:2]) + item[1][2]))
         beams = {prefix: tuple(values) for prefix, values in ranked[:beam]}
     finals = []
     for prefix, (p_b, p_nb, extra) in beams.items():
-        score = _logaddexp(p_b, p_nb) + extra + lm_term(prefix, BOUNDARY)
+        score = _logaddexp(p_b, p_nb) + extra + (lm_row(prefix)[BOUNDARY] if use_lm else 0.0)
         if score > NEGATIVE:
             finals.append(Transcript(list(prefix), score))
     finals.sort(key=lambda found: -found.score)
@@ -208,13 +216,6 @@ def _add(grown: dict, prefix: tuple, p_b: float, p_nb: float, extra: float) -> N
         grown[prefix] = [p_b, p_nb, extra]
     else:
         old[0], old[1] = _logaddexp(old[0], p_b), _logaddexp(old[1], p_nb)
-
-
-def _state(lm: CharNgram, prefix: tuple) -> Tensor:
-    state = lm.start(())
-    for label in prefix:
-        state = lm.advance(state, torch.tensor(label))
-    return state
 
 
 def _logaddexp(a: float, b: float) -> float:

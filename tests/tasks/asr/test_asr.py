@@ -22,6 +22,17 @@ def manifests(folder):
             "test": str(folder / "test.csv")}
 
 
+def test_lookahead_puts_the_next_steps_beside_each_step():
+    config = make_config("asr", {"hidden_size": 8, "stack": 2, "lookahead": 2,
+                                 "bidirectional": False})
+    model = AcousticModel(config, 3, 5)
+    steps = torch.arange(24.0).view(1, 4, 6)
+    seen = model.with_lookahead(steps)
+    assert seen.shape == (1, 4, 18)
+    torch.testing.assert_close(seen[0, 1], torch.cat([steps[0, 1], steps[0, 2], steps[0, 3]]))
+    torch.testing.assert_close(seen[0, 3], torch.cat([steps[0, 3], torch.zeros(12)]))
+
+
 def test_model_lengths_are_the_frames_after_stacking():
     config = make_config("asr", {"hidden_size": 8, "stack": 3, "n_mels": 10})
     model = AcousticModel(config, 10, 5)
@@ -85,7 +96,7 @@ def test_training_with_an_alphabet_that_lacks_characters(spoken, tmp_path):
 def streaming_run(spoken, tmp_path_factory):
     out = tmp_path_factory.mktemp("stream") / "run"
     train("asr", {**TINY, **manifests(spoken), "bidirectional": False, "normalise": "global",
-                  "max_steps": 6, "out": str(out)})
+                  "lookahead": 2, "max_steps": 6, "out": str(out)})
     return open_run(out)
 
 
@@ -101,11 +112,13 @@ def test_the_stream_ends_with_the_whole_files_transcript(streaming_run, spoken, 
     from rnnkit.data.audio import read_wav
     frames = task.featuriser(read_wav(path))
     full, _, _ = model(frames[None])
+    steps = model.with_lookahead(model.steps(frames[None]))  # each step beside the next two
     state, pieces = None, []
-    for start in range(0, frames.shape[0] - frames.shape[0] % 3, 9):
-        out, _, state = model(frames[None, start : start + 9], None, state)
+    for start in range(0, steps.shape[1], 4):
+        out, _, state = model.recur(steps[:, start : start + 4], None, state)
         pieces.append(out)
     torch.testing.assert_close(torch.cat(pieces, 1), full, atol=1e-5, rtol=0)
+    assert steps.shape[2] == 3 * 3 * frames.shape[1]
 
 
 def test_streaming_needs_a_unidirectional_globally_normalised_model(spoken, tmp_path):

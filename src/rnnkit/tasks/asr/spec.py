@@ -68,6 +68,9 @@ class AsrConfig(RecurrentConfig, TrainConfig):
                             group="model", choices=("utterance", "global"))
     stack: int = option(3, "frames stacked into one step (the frame rate divided by this)",
                         group="model", low=1, high=16)
+    lookahead: int = option(0, "steps after each step that it also reads (a unidirectional "
+                            "model's latency: lookahead x stack x 10 ms)", group="model", low=0,
+                            high=32)
     spec_augment: bool = training_option(True, "SpecAugment time and frequency masks")
     speed_perturb: bool = training_option(True, "train on each recording at 0.9, 1.0 and 1.1x speed")
     eval_utterances: int = training_option(300, "held-out recordings decoded at each evaluation",

@@ -161,15 +161,14 @@ class AsrTask(TaskBase):
             if fits(steps * model.stack, labels, model.stack):
                 targets[k, :steps] = torch.tensor(best_path(out[k, :steps], labels)[0])
         mask = torch.arange(out.shape[1], device=self.device)[None] < out_lengths[:, None]
-        inputs = x if not model.global_normalisation else (x - model.mean) / model.spread
-        stacked = model.stacked(inputs)
+        inputs = model.with_lookahead(model.steps(x, lengths))  # what the layer reads
 
         def step_losses(outputs):
             logits = model.head(outputs)
             losses = F.cross_entropy(logits.flatten(0, 1), targets.flatten(), reduction="none")
             return losses.view(targets.shape) * mask
 
-        return model.rnn, stacked.detach(), step_losses
+        return model.rnn, inputs.detach(), step_losses
 
     def example_inputs(self) -> tuple:
         features, _ = self.parts["valid"]

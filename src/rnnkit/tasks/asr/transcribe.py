@@ -15,7 +15,6 @@ from rnnkit.data.audio import SAMPLE_RATE, read_wav
 from rnnkit.data.features import FrameStream
 from rnnkit.decoding.ctc import collapse, forced_align
 from rnnkit.errors import ConfigError, DataError
-from rnnkit.tasks.asr.task import pad
 
 
 def audio_files(paths: list[str | Path]) -> list[Path]:
@@ -94,16 +93,23 @@ def stream(run, path: str | Path, chunk_ms: float = 200.0) -> Iterator[str]:
     samples = read_wav(path)
     frames = FrameStream(task.featuriser.log_mel)
     size = max(1, int(SAMPLE_RATE * chunk_ms / 1000))
-    pending = torch.zeros(0, task.featuriser.size)
+    pending = torch.zeros(0, task.featuriser.size)  # frames not yet stacked into a step
+    waiting = torch.zeros(1, 0, task.featuriser.size * model.stack)  # steps without an output
+    ahead = model.lookahead
     state, path_symbols = None, []
     with torch.no_grad():
         for start in range(0, len(samples), size):
             new = task.featuriser.from_log_mel(frames.push(samples[start : start + size]))
             pending = torch.cat([pending, new])
             usable = pending.shape[0] // model.stack * model.stack
-            if usable:
-                x, _ = pad([pending[:usable]])
-                log_probs, _, state = model(x.to(task.device), None, state)
+            waiting = torch.cat([waiting, model.steps(pending[None, :usable])], 1)
+            pending = pending[usable:]
+            if start + size >= len(samples):  # the end: the last steps look ahead at zeros
+                waiting = torch.cat([waiting, waiting.new_zeros(1, ahead, waiting.shape[2])], 1)
+            ready = waiting.shape[1] - ahead  # steps whose lookahead has arrived
+            if ready > 0:
+                x = torch.cat([waiting[:, k : k + ready] for k in range(ahead + 1)], -1)
+                log_probs, _, state = model.recur(x.to(task.device), None, state)
                 path_symbols += log_probs[0].argmax(-1).tolist()
-                pending = pending[usable:]
+                waiting = waiting[:, ready:]
             yield task.alphabet.decode(collapse(path_symbols))
