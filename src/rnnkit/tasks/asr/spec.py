@@ -39,7 +39,7 @@ class AsrConfig(RecurrentConfig, TrainConfig):
     dropout: float = with_default(RecurrentConfig, "dropout", 0.1)
     batch_size: int = with_default(TrainConfig, "batch_size", 32)
     lr: float = with_default(TrainConfig, "lr", 2e-3)
-    epochs: int = with_default(TrainConfig, "epochs", 13)
+    epochs: int = with_default(TrainConfig, "epochs", 20)
     eval_every: int = with_default(TrainConfig, "eval_every", 250)
     schedule: str = with_default(TrainConfig, "schedule", "cosine")
     warmup_steps: int = with_default(TrainConfig, "warmup_steps", 200)
