@@ -32,7 +32,7 @@ def add_parser(commands) -> None:
                          help="score added per character in beam search (default: the run's)")
     section.add_argument("--stream", action="store_true",
                          help="feed one file in chunks and print the partial transcript after "
-                         "each (a unidirectional model; default: off)")
+                         "each, with a unidirectional model (default: off)")
     section.add_argument("--chunk-ms", type=float, default=200.0,
                          help="--stream: milliseconds of audio per chunk (default: 200)")
 
