@@ -18,6 +18,7 @@ from rnnkit.cli import (
     forecast,
     generate,
     predict,
+    search,
     train,
     transcribe,
     translate,
@@ -25,7 +26,7 @@ from rnnkit.cli import (
 from rnnkit.errors import UserError
 
 COMMANDS = (train, generate, evaluate, predict, translate, caption, transcribe, forecast, backtest,
-            diagnose)
+            diagnose, search)
 REPORT = ("rnnkit: internal error (a bug, not your input): please report it with the "
           "traceback above and the command you ran")
 
