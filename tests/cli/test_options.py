@@ -16,16 +16,19 @@ def subparsers(parser):
 
 def all_commands():
     commands = subparsers(build_parser())
-    found = {name: parser for name, parser in commands.items() if name != "train"}
-    found.update({f"train {task}": parser for task, parser in subparsers(commands["train"]).items()})
+    found = {name: parser for name, parser in commands.items() if name not in ("train", "search")}
+    for command in ("train", "search"):
+        found.update({f"{command} {task}": parser
+                      for task, parser in subparsers(commands[command]).items()})
     return found
 
 
 COMMANDS = all_commands()
 
 
-def test_train_has_a_command_per_registered_task():
+def test_train_and_search_have_a_command_per_registered_task():
     assert {name[6:] for name in COMMANDS if name.startswith("train ")} == set(TASKS)
+    assert {name[7:] for name in COMMANDS if name.startswith("search ")} == {*TASKS, "show"}
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))
@@ -40,8 +43,10 @@ def test_every_flag_has_help_with_its_default(name):
 @pytest.mark.parametrize("name", sorted(COMMANDS))
 def test_help_groups_the_flags(name):
     titles = {group.title for group in COMMANDS[name]._action_groups if group._group_actions}
+    if name == "search show":  # reads a search folder: no model, no device
+        return
     expected = {"data options", "model options", "training options", "run options"} if (
-        name.startswith("train ")) else {"run options"}
+        name.startswith(("train ", "search "))) else {"run options"}
     assert expected <= titles, titles
     device = next(a for a in COMMANDS[name]._actions if "--device" in a.option_strings)
     assert tuple(device.choices) == ("auto", "cpu", "cuda")
