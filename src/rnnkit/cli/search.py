@@ -49,7 +49,7 @@ def add_parser(commands) -> None:
         sub = subs.add_parser(name, help=f"search {name}", usage=f"rnnkit search {name} [options]")
         section = sub.add_argument_group("search options")
         section.add_argument("--space", required=True, metavar="SPACE.toml",
-                             help="the settings to vary and how (see the README; default: none, required)")
+                             help="the settings to vary and how, see the README (default: none; required)")
         section.add_argument("--trials", type=int, default=20,
                              help="trials in the study, all workers together (default: 20)")
         section.add_argument("--sampler", choices=SAMPLERS, default="tpe",
