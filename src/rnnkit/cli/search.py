@@ -59,7 +59,7 @@ def add_parser(commands) -> None:
         section.add_argument("--metric", default="loss",
                              help="validation figure to optimise (default: loss)")
         section.add_argument("--direction", choices=("minimize", "maximize"), default=None,
-                             help="default: maximize accuracy-like figures, else minimize")
+                             help="(default: maximize accuracy-like figures, else minimize)")
         section.add_argument("--study", default="rnnkit", help="study name (default: rnnkit)")
         section.add_argument("--storage", default=None, metavar="URL",
                              help="an Optuna storage URL shared by several machines "
