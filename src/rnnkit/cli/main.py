@@ -15,9 +15,11 @@ from rnnkit.cli import (
     caption,
     diagnose,
     evaluate,
+    export,
     forecast,
     generate,
     predict,
+    prune,
     search,
     train,
     transcribe,
@@ -26,7 +28,7 @@ from rnnkit.cli import (
 from rnnkit.errors import UserError
 
 COMMANDS = (train, generate, evaluate, predict, translate, caption, transcribe, forecast, backtest,
-            diagnose, search)
+            diagnose, search, prune, export)
 REPORT = ("rnnkit: internal error (a bug, not your input): please report it with the "
           "traceback above and the command you ran")
 

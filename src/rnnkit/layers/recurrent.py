@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import torch
 from torch import Tensor, nn
+from torch._higher_order_ops.scan import scan
 
 from rnnkit.bptt import run_bptt
 from rnnkit.cells.base import RecurrentCell
-from rnnkit.state import reverse_within_lengths, step_mask, where_state
+from rnnkit.state import (
+    reverse_within_lengths,
+    state_from_leaves,
+    state_leaves,
+    step_mask,
+    where_state,
+)
 
 
 def run_loop(cell: RecurrentCell, x: Tensor, state, mask: Tensor | None, observe=None):
@@ -38,6 +45,32 @@ def run_loop(cell: RecurrentCell, x: Tensor, state, mask: Tensor | None, observe
     return torch.stack(outputs, dim=1), state
 
 
+def run_scan(cell: RecurrentCell, x: Tensor, state, mask: Tensor | None):
+    """The time loop as one `scan` (PyTorch's higher-order op): the same steps as `run_loop`,
+    but a single node of the graph whatever T is, so `torch.export` and the ONNX exporter
+    turn it into one ONNX Scan with a dynamic number of steps. Any cell variant; in training
+    only without per-step randomness (zoneout draws a mask at every step).
+    x (B, T, D); mask (B, T, 1) or None -> outputs (B, T, R), final state."""
+    if cell.training and (cell.zoneout or getattr(cell, "zoneout_c", 0.0)):
+        raise ValueError("backend='scan' cannot draw zoneout's per-step masks; use it in "
+                         "evaluation or use backend='loop'")
+    noise = cell.draw_noise(x.shape[0], x)
+    gi = cell.input_projection(x).transpose(0, 1)  # (T, B, G·H)
+    steps = (gi,) if mask is None else (gi, mask.transpose(0, 1))
+
+    def one_step(leaves, inputs):  # the carry is the state's tensors (scan takes no tuples)
+        carry = state_from_leaves(state, leaves)
+        h_t, new_state = cell.step(inputs[0], carry, noise)
+        if mask is None:
+            return list(state_leaves(new_state)), h_t.clone()  # scan outputs may not alias
+        new_state = where_state(inputs[1], new_state, carry)
+        return list(state_leaves(new_state)), h_t * inputs[1]
+
+    initial = [leaf.contiguous() for leaf in state_leaves(state)]  # a learned state is expanded
+    final, outputs = scan(one_step, initial, steps)
+    return outputs.transpose(0, 1), state_from_leaves(state, final)
+
+
 class StateGradRecorder:
     """Collects ‖∂L/∂s_t‖ for every step t, written by the "bptt" backend during backward().
 
@@ -60,7 +93,8 @@ class Recurrent(nn.Module):
     x (B, T, D) -> outputs (B, T, R), final state. The backward direction reads each sequence
     from its own last valid step to its first, so padding never enters it.
     Backends: "loop" calls the cell step by step (any variant, autograd does the gradients);
-    "bptt" runs the cell's hand-derived backward pass (`rnnkit.bptt`), plain cells only.
+    "bptt" runs the cell's hand-derived backward pass (`rnnkit.bptt`), plain cells only;
+    "scan" is the loop as one graph node, for export (see `run_scan`).
     """
 
     def __init__(self, cell: RecurrentCell, reverse: bool = False) -> None:
@@ -94,6 +128,8 @@ class Recurrent(nn.Module):
                     recorder.add(key, norms)
 
             out, state = run_bptt(self.cell, x, state, mask, on_backward)
+        elif backend == "scan":
+            out, state = run_scan(self.cell, x, state, mask)
         else:
             out, state = run_loop(self.cell, x, state, mask, observe)
         if self.reverse:

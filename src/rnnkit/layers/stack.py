@@ -3,7 +3,10 @@
 Three backends, one set of parameters:
 - "fused": PyTorch's fused kernels over the whole stack (plain cells; see `fused.py`);
 - "loop":  the reference loop over each cell (every variant; autograd does the gradients);
-- "bptt":  the hand-derived backward pass of `rnnkit.bptt` (plain cells; records ∂L/∂s_t).
+- "bptt":  the hand-derived backward pass of `rnnkit.bptt` (plain cells; records ∂L/∂s_t);
+- "scan":  the reference loop as one `scan` node (every variant): what export traces, so the
+           exported graph runs any number of steps; for inference (under no_grad). Never
+           chosen by "auto".
 "auto" picks "bptt" when a recorder is given, else the first of "fused", "bptt" (which is the
 fast path of the LSTM variants), "loop" that can serve; a single step on the CPU runs "loop".
 """
@@ -24,7 +27,7 @@ from rnnkit.layers.fused import flat_weights, run_fused
 from rnnkit.layers.recurrent import Recurrent
 from rnnkit.state import stack_states, state_from_leaves, state_leaves, unstack_states
 
-BACKENDS = ("auto", "fused", "loop", "bptt")
+BACKENDS = ("auto", "fused", "loop", "bptt", "scan")
 
 
 def single_cpu_step(x: Tensor) -> bool:
@@ -111,7 +114,7 @@ class StackedRecurrent(nn.Module):
         return self._checked(backend)
 
     def _checked(self, backend: str) -> str:
-        reasons = {"fused": self.unfusable_reason, "loop": lambda: None}
+        reasons = {"fused": self.unfusable_reason, "loop": lambda: None, "scan": lambda: None}
         reasons["bptt"] = self._bptt_reason
         reason = reasons[backend]()
         if reason is not None:
@@ -130,7 +133,7 @@ class StackedRecurrent(nn.Module):
         fill with ‖∂L/∂s_t‖ during backward (uses the "bptt" backend). `backend` overrides the
         layer's own choice for this call.
         """
-        lengths = self._check_input(x, lengths)
+        lengths = self._check_input(x, lengths, check_values=(backend or self.backend) != "scan")
         backend = self.choose_backend(recorder, backend, x)
         cell_states = self._initial_states(x, state)
         if backend == "fused":
@@ -173,7 +176,9 @@ class StackedRecurrent(nn.Module):
         return stack_states([cell.init_state(batch, like=like) for cell in self.cells()])
 
     # ----------------------------------------------------------------- validation
-    def _check_input(self, x: Tensor, lengths) -> Tensor | None:
+    def _check_input(self, x: Tensor, lengths, check_values: bool = True) -> Tensor | None:
+        """x's shape and lengths' dtype and shape; their values too unless `check_values` is
+        off (a graph being exported cannot read its inputs' values)."""
         if not isinstance(x, Tensor):
             raise TypeError(f"input must be a torch.Tensor of shape (B, T, D), got {type(x).__name__}")
         if x.dim() != 3:
@@ -192,6 +197,8 @@ class StackedRecurrent(nn.Module):
             raise TypeError(f"lengths must be integers, got dtype {lengths.dtype}")
         if lengths.shape != (B,):
             raise ValueError(f"lengths must have shape ({B},) (one per sequence), got {tuple(lengths.shape)}")
+        if not check_values:
+            return lengths.to(device=x.device, dtype=torch.long)
         low, high = int(lengths.min()), int(lengths.max())
         if low < 1 or high > T:
             raise ValueError(

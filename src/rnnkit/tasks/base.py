@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
+import torch
 from torch import Tensor, nn
 
 from rnnkit.diagnostics import Thresholds, diagnose
@@ -110,6 +111,34 @@ class Prepared:
 
 
 @dataclass(frozen=True)
+class Graph:
+    """One graph of a trained model to export (`rnnkit export`): `module(*inputs)` returns the
+    outputs named in `outputs`. `dynamic` gives each input's free axes ({axis: "batch" or
+    "time"}); `sample(batch, time, generator)` makes valid inputs of that size (unequal
+    lengths where the graph takes lengths). A "step" graph, `(x_t, *state) -> (y_t, *state)`,
+    names the sequence graph whose per-step output it reproduces (`steps_of`) and gives the
+    state it starts from (`initial_state(batch)`); `step_input(inputs, t)` cuts step t out of
+    that graph's inputs."""
+
+    name: str
+    module: nn.Module
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+    dynamic: dict
+    sample: Callable
+    steps_of: str | None = None
+    initial_state: Callable | None = None
+    step_input: Callable | None = None
+
+
+def sample_lengths(batch: int, time: int, generator) -> Tensor:
+    """Random lengths in [1, time] for a graph's parity check, the first one full."""
+    lengths = torch.randint(1, time + 1, (batch,), generator=generator)
+    lengths[0] = time
+    return lengths
+
+
+@dataclass(frozen=True)
 class TaskSpec:
     """How the run API trains, reopens and uses one task. Capabilities a task lacks are None.
 
@@ -125,7 +154,9 @@ class TaskSpec:
     translate(run, source, **options) -> a record per line (n-best, scores, attention);
     caption(run, images, **options) -> a record per image;
     transcribe(run, paths, **options) -> a record per audio file; stream(run, path, chunk_ms)
-        -> the partial transcripts as the file is fed in chunks.
+        -> the partial transcripts as the file is fed in chunks;
+    graphs(run) -> the `Graph`s `rnnkit export` writes (the whole model, and a step graph
+        where the model streams).
     """
 
     name: str
@@ -147,6 +178,7 @@ class TaskSpec:
     caption: Callable | None = None
     transcribe: Callable | None = None
     stream: Callable | None = None
+    graphs: Callable | None = None
 
 
 def refuse(condition: bool, message: str) -> None:

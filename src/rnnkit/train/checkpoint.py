@@ -28,6 +28,7 @@ def write_atomic(path: Path, write) -> None:
     os.close(handle)
     try:
         write(temporary)
+        os.chmod(temporary, 0o644)  # mkstemp's 0600 would hide the file from its owner's group
         with open(temporary, "rb") as written:
             os.fsync(written.fileno())
         os.replace(temporary, path)

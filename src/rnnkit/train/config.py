@@ -6,8 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rnnkit.config import Config, option
+from rnnkit.errors import ConfigError
 
 OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop")
+PRUNE_METHODS = ("none", "magnitude", "units")
 
 
 def run_option(default, help: str, **checks):
@@ -58,3 +60,27 @@ class TrainConfig(Config):
     max_bad_steps: int = training_option(5, "stop after this many non-finite steps in a row", low=1)
     diagnose_every: int = training_option(0, "steps between gradient diagnoses during training "
                                           "(0: off)", low=0)
+    prune: str = training_option("none", "prune while training: magnitude (weights) or units "
+                                 "(whole hidden units, then a smaller dense model)",
+                                 choices=PRUNE_METHODS)
+    sparsity: float = training_option(0.0, "share of each weight matrix (magnitude) or of each "
+                                      "layer's units (units) removed by the end", low=0.0,
+                                      high=0.99)
+    prune_schedule: str = training_option("cubic", "how the sparsity ramps up (Zhu & Gupta's "
+                                          "cubic, linear, or all at once)",
+                                          choices=("cubic", "linear", "oneshot"))
+    prune_start: int = training_option(0, "step the pruning starts at", low=0)
+    prune_steps: int = training_option(0, "steps the sparsity ramps over (0: three quarters of "
+                                       "the run)", low=0)
+    prune_every: int = training_option(20, "steps between mask updates", low=1)
+    start_from: str | None = run_option(None, "a run folder whose best checkpoint gives the "
+                                        "initial weights (same model settings)")
+
+    def check(self) -> None:
+        super().check()
+        if self.prune != "none" and self.sparsity == 0.0:
+            raise ConfigError(f"--prune {self.prune} needs --sparsity > 0")
+        if self.prune == "none" and self.sparsity > 0.0:
+            raise ConfigError("--sparsity needs --prune magnitude or units")
+        if self.start_from is not None and not str(self.start_from).strip():
+            raise ConfigError("--start-from must name a run folder")

@@ -3,7 +3,8 @@
 A task supplies the data and the loss; fit() owns everything else: the optimiser and the
 schedule, truncated BPTT (the recurrent state carried from window to window and detached),
 gradient clipping with the pre-clip norm reported every step, skipping non-finite steps,
-periodic evaluation, checkpoints (`best` and `last`), early stopping, budgets, and resuming.
+pruning (`train/prune.py`: masks applied after every optimiser step), periodic evaluation,
+checkpoints (`best` and `last`), early stopping, budgets, and resuming.
 fit() is a generator of plain dicts (events); it prints nothing.
 
 A task is anything that follows `rnnkit.tasks.base.Task` (windows per epoch, train loss,
@@ -37,6 +38,7 @@ from rnnkit.train.checkpoint import (
 )
 from rnnkit.train.config import TrainConfig
 from rnnkit.train.optim import Schedule, clip_gradients, make_optimizer
+from rnnkit.train.prune import Pruner
 from rnnkit.train.run_folder import truncate_logs
 
 
@@ -69,6 +71,8 @@ def fit(model, task, config: TrainConfig, run_dir: Path, device: torch.device):
     started = time.monotonic()
     if config.resume:
         progress, state = restore(run_dir / "last.safetensors", model, optimizer, schedule, device)
+    pruner = Pruner(model, config, total_steps) if config.prune != "none" else None
+    if config.resume:
         truncate_logs(run_dir, progress.step)  # records after the checkpoint are redone
         done = budget_spent(config, progress, started) or (
             None if next(remaining_windows(progress, windows, config.epochs), None)
@@ -104,6 +108,8 @@ def fit(model, task, config: TrainConfig, run_dir: Path, device: torch.device):
             scaler.step(optimizer)
             scaler.update()
             progress.step += 1
+            if pruner is not None:
+                pruner.after_step(progress.step)  # the masks, on the parameters themselves
             progress.tokens += tokens
             progress.bad_steps = 0
             state = None if new_state is None else detach_state(new_state)
@@ -116,7 +122,7 @@ def fit(model, task, config: TrainConfig, run_dir: Path, device: torch.device):
             grad_norms.append(grad_norm)
             if progress.step % config.eval_every == 0 or progress.step == total_steps:
                 yield evaluate_and_save(model, task, config, run_dir, optimizer, schedule, progress,
-                                        state, started)
+                                        state, started, pruned_enough(pruner))
             if config.diagnose_every and progress.step % config.diagnose_every == 0:
                 yield diagnose_and_log(model, task, run_dir, progress.step, grad_norms)
             stop_reason = budget_spent(config, progress, started)
@@ -125,7 +131,7 @@ def fit(model, task, config: TrainConfig, run_dir: Path, device: torch.device):
     last_eval = progress.history[-1]["step"] if progress.history else -1
     if progress.bad_steps == 0 and progress.step > 0 and last_eval != progress.step:
         yield evaluate_and_save(model, task, config, run_dir, optimizer, schedule, progress, state,
-                                started)
+                                started, pruned_enough(pruner))
     yield {"event": "stop", "reason": stop_reason or f"finished {config.epochs} epochs",
            "step": progress.step, "best_loss": progress.best_loss,
            "failed": progress.bad_steps >= config.max_bad_steps}
@@ -174,11 +180,17 @@ def autocast(device: torch.device, precision: str):
     return torch.autocast("cuda", dtype=dtype)
 
 
+def pruned_enough(pruner) -> bool:
+    """Whether the model may become `best`: always, but while pruning has not yet reached its
+    final sparsity (a denser model must not stand for the pruned one)."""
+    return pruner is None or pruner.current >= pruner.config.sparsity
+
+
 def evaluate_and_save(model, task, config, run_dir: Path, optimizer, schedule, progress: Progress,
-                      state, started: float) -> dict:
-    """Validation metrics; `best` when they improve; `last` always, unless the model has
-    broken (non-finite weights or loss): then the checkpoints kept are the last good ones.
-    One line in metrics.jsonl either way."""
+                      state, started: float, selectable: bool = True) -> dict:
+    """Validation metrics; `best` when they improve (and `selectable`); `last` always, unless
+    the model has broken (non-finite weights or loss): then the checkpoints kept are the last
+    good ones. One line in metrics.jsonl either way."""
     metrics = task.evaluate(model)
     healthy = math.isfinite(metrics["loss"]) and all(
         bool(torch.isfinite(p).all()) for p in model.parameters())
@@ -186,7 +198,7 @@ def evaluate_and_save(model, task, config, run_dir: Path, optimizer, schedule, p
         schedule.observe(metrics["loss"])
     name, higher_is_better = task.selection
     score = -metrics[name] if higher_is_better else metrics[name]
-    improved = healthy and score < progress.best_loss
+    improved = healthy and selectable and score < progress.best_loss
     if improved:
         progress.best_loss, progress.evals_without_gain = score, 0
     else:

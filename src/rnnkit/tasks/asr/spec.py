@@ -23,6 +23,7 @@ from rnnkit.tasks.asr.data import (
     read_utterances,
     statistics,
 )
+from rnnkit.tasks.asr.export import graphs as export_graphs
 from rnnkit.tasks.asr.task import AsrTask, error_rates, fits
 from rnnkit.tasks.asr.transcribe import stream, transcribe
 from rnnkit.tasks.base import Prepared, TaskSpec, refuse
@@ -204,4 +205,4 @@ SPEC = TaskSpec(
                 "features, a deep bidirectional recurrent network, CTC; decoded greedily or by "
                 "prefix beam search with a character n-gram model.",
     prepare=prepare, final=final, reopen=reopen, attach_data=attach_data, evaluate=evaluate,
-    transcribe=transcribe, stream=stream)
+    transcribe=transcribe, stream=stream, graphs=export_graphs)

@@ -22,6 +22,7 @@ from rnnkit.tasks.classify.data import (
     load_splits,
     read_examples,
 )
+from rnnkit.tasks.classify.export import graphs as export_graphs
 from rnnkit.tasks.classify.plots import plot_confusion
 from rnnkit.tasks.classify.task import ClassifyTask
 from rnnkit.tasks.labelled import LabelledConfig
@@ -169,4 +170,4 @@ SPEC = TaskSpec(
     description="Train a classifier of texts (CSV, TSV, JSONL) or numeric series (long-format "
                 "CSV, UCR/UEA .ts, bundled sets): one label per sequence.",
     prepare=prepare, final=final, reopen=reopen, attach_data=attach_data, evaluate=evaluate,
-    predict=predict, in_memory=True)
+    predict=predict, in_memory=True, graphs=export_graphs)

@@ -14,6 +14,7 @@ from rnnkit.layers.config import RecurrentConfig
 from rnnkit.tasks.base import Prepared, TaskSpec, refuse
 from rnnkit.tasks.forecast import backtest as rolling
 from rnnkit.tasks.forecast.data import load_series, read_for_run, target_name
+from rnnkit.tasks.forecast.export import graphs as export_graphs
 from rnnkit.tasks.forecast.task import ForecastTask
 from rnnkit.train.config import TrainConfig, training_option
 from rnnkit.train.memory import build_within_memory
@@ -119,4 +120,4 @@ SPEC = TaskSpec(
     description="Train a multi-horizon forecaster on a CSV with a time column (or a bundled "
                 "series); validation beside naive baselines.",
     prepare=prepare, final=final, reopen=reopen, attach_data=attach_data, forecast=forecast,
-    backtest=backtest)
+    backtest=backtest, graphs=export_graphs)

@@ -13,6 +13,7 @@ from rnnkit.errors import DataError
 from rnnkit.layers.config import RecurrentConfig
 from rnnkit.tasks.base import Prepared, TaskSpec
 from rnnkit.tasks.lm.data import read_corpus, split_documents, text_stream
+from rnnkit.tasks.lm.export import graphs as export_graphs
 from rnnkit.tasks.lm.model import LanguageModel, evaluate_stream, generate
 from rnnkit.tasks.lm.task import LMTask
 from rnnkit.train.config import TrainConfig, training_option
@@ -113,4 +114,4 @@ SPEC = TaskSpec(
     description="Train a character- or word-level language model by truncated BPTT, beside a "
                 "Kneser-Ney n-gram baseline.",
     prepare=prepare, final=final, reopen=reopen, attach_data=attach_data, evaluate=evaluate,
-    generate=generate_text)
+    generate=generate_text, graphs=export_graphs)

@@ -10,6 +10,7 @@ from pathlib import Path
 from rnnkit.config import option, with_default
 from rnnkit.layers.config import RecurrentConfig
 from rnnkit.tasks.base import Prepared, TaskSpec, refuse
+from rnnkit.tasks.synthetic.export import graphs as export_graphs
 from rnnkit.tasks.synthetic.task import SyntheticTask
 from rnnkit.train.config import TrainConfig, training_option
 from rnnkit.train.memory import build_within_memory, check_memory
@@ -73,7 +74,7 @@ def spec(name: str) -> TaskSpec:
         description=f"Train on the {name} benchmark and report the score beside its analytic "
                     "baseline.",
         prepare=prepare, final=final, reopen=reopen, attach_data=attach_data,
-        fixed={"task": name})
+        fixed={"task": name}, graphs=export_graphs)
 
 
 SPECS = [spec(name) for name in TASKS]

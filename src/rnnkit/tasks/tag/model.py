@@ -35,13 +35,12 @@ class Tagger(nn.Module):
     def features(self, words: Tensor, chars: Tensor, char_lengths: Tensor) -> Tensor:
         """What the sentence layer reads (B, T, F): each word's embedding beside its spelling."""
         features = [self.word_embedding(words)]
-        if self.char_rnn is not None:
-            valid = char_lengths > 0
-            _, (h, _) = self.char_rnn(self.char_embedding(chars[valid]), char_lengths[valid].cpu())
-            per_word = h.transpose(0, 1).reshape(h.shape[1], -1)
-            spelled = per_word.new_zeros(*words.shape, per_word.shape[-1])
-            spelled[valid] = per_word
-            features.append(spelled)
+        if self.char_rnn is not None:  # every slot spelled, padding zeroed: no data-dependent shape
+            B, T, L = chars.shape
+            _, (h, _) = self.char_rnn(self.char_embedding(chars.reshape(B * T, L)),
+                                      char_lengths.reshape(B * T).clamp(min=1))
+            per_word = h.transpose(0, 1).reshape(B, T, -1)  # (B, T, 2·char_hidden)
+            features.append(per_word * (char_lengths > 0).unsqueeze(-1).to(per_word.dtype))
         return self.dropout(torch.cat(features, -1))
 
     def emissions(self, words: Tensor, chars: Tensor, char_lengths: Tensor, lengths: Tensor):

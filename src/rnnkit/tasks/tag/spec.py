@@ -13,6 +13,7 @@ from rnnkit.errors import DataError
 from rnnkit.tasks.base import Prepared, TaskSpec
 from rnnkit.tasks.labelled import LabelledConfig
 from rnnkit.tasks.tag.data import Vocabularies, load_sentences
+from rnnkit.tasks.tag.export import graphs as export_graphs
 from rnnkit.tasks.tag.task import TagTask
 from rnnkit.train.memory import build_within_memory
 
@@ -117,4 +118,4 @@ SPEC = TaskSpec(
                 "sentences): BiRNN over word embeddings and a character LSTM, softmax or CRF "
                 "output.",
     prepare=prepare, final=final, reopen=reopen, attach_data=attach_data, evaluate=evaluate,
-    predict=predict)
+    predict=predict, graphs=export_graphs)

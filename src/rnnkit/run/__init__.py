@@ -23,6 +23,7 @@ from rnnkit.config import build_config, from_dict
 from rnnkit.diagnostics import Thresholds
 from rnnkit.diagnostics.plots import plot_flow_heatmap, plot_gradient_flow, plot_saturation
 from rnnkit.errors import CheckpointError, ConfigError, UserError
+from rnnkit.run.compact import compact_checkpoints
 from rnnkit.tasks import registry
 from rnnkit.tasks.base import Prepared, TaskSpec
 from rnnkit.train.checkpoint import (
@@ -34,6 +35,7 @@ from rnnkit.train.checkpoint import (
 )
 from rnnkit.train.fit import check_resumable, fit
 from rnnkit.train.plots import plot_curves
+from rnnkit.train.prune import stack_of
 from rnnkit.train.run_folder import (
     RunLock,
     check_resume,
@@ -116,6 +118,10 @@ def prepare(task: str, config=None, data: dict | None = None) -> Setup:
     prepared = spec.prepare(config, device, resumed, data)
     if config.resume:
         check_resumable(last, saved, resumed, prepared.model)
+    elif config.start_from is not None:
+        start_from(prepared.model, spec, config.start_from)
+    if config.prune == "units":
+        stack_of(prepared.model, config.sparsity)  # ConfigError now if they cannot be removed
     lock = claim(run_dir, config)
     try:
         removed = start_run_folder(run_dir, config, spec.name)
@@ -124,6 +130,16 @@ def prepare(task: str, config=None, data: dict | None = None) -> Setup:
         lock.release()
         raise
     return Setup(spec, config, run_dir, device, prepared, removed, lock)
+
+
+def start_from(model: torch.nn.Module, spec: TaskSpec, run_dir: str) -> None:
+    """Load the best checkpoint of run `run_dir` (of the same task and model settings) into
+    `model`: where a pruning or a fine-tuning begins."""
+    path, tensors, meta = open_checkpoint(run_dir, "best")
+    saved = meta.get("task", {}).get("name") if isinstance(meta.get("task"), dict) else None
+    if saved != spec.name:
+        raise CheckpointError(f"--start-from {run_dir}: a {saved} run; this is a {spec.name} run")
+    load_weights(model, split_prefix(tensors, "model"), path)
 
 
 def claim(run_dir: Path, config) -> RunLock:
@@ -191,7 +207,11 @@ def run_prepared(setup: Setup, report: Callable[[dict], None]) -> dict:
     plot_curves(read_log(run_dir, "metrics.jsonl"), points, run_dir / "curves.png")
     summary = {"task": spec.name, "run": str(run_dir), "steps": stop["step"],
                "stop_reason": stop["reason"], "failed": stop["failed"], "baseline": baseline}
-    summary.update(final_figures(spec, setup.task, setup.model, run_dir, setup.device))
+    model = setup.model
+    if config.prune == "units" and not stop["failed"]:
+        model = compact_checkpoints(setup, spec, config)
+        summary["hidden_size"] = model.rnn.cells()[0].hidden_size
+    summary.update(final_figures(spec, setup.task, model, run_dir, setup.device))
     write_json(run_dir / "summary.json", summary)
     return summary
 
@@ -320,3 +340,4 @@ class Run:
         if key is not None:
             plot_flow_heatmap(records, key, heatmap_file)
         return report
+
