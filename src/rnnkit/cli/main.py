@@ -21,6 +21,7 @@ from rnnkit.cli import (
     predict,
     prune,
     search,
+    serve,
     train,
     transcribe,
     translate,
@@ -28,7 +29,7 @@ from rnnkit.cli import (
 from rnnkit.errors import UserError
 
 COMMANDS = (train, generate, evaluate, predict, translate, caption, transcribe, forecast, backtest,
-            diagnose, search, prune, export)
+            diagnose, search, prune, export, serve)
 REPORT = ("rnnkit: internal error (a bug, not your input): please report it with the "
           "traceback above and the command you ran")
 

@@ -12,22 +12,11 @@ import json
 import sys
 from pathlib import Path
 
-import optuna
-
 from rnnkit.cli.options import add_config_flags, add_overwrite, given_flags, output_file
 from rnnkit.cli.show import cell
 from rnnkit.config import read_toml
 from rnnkit.errors import ConfigError
-from rnnkit.search import SearchSettings, read_space, search
-from rnnkit.search.report import (
-    best_config,
-    importances,
-    open_search,
-    trial_rows,
-    write_config,
-    write_plots,
-)
-from rnnkit.search.study import PRUNERS, SAMPLERS
+from rnnkit.search.space import PRUNERS, SAMPLERS, read_space
 from rnnkit.tasks.registry import TASKS
 
 
@@ -73,6 +62,10 @@ def add_parser(commands) -> None:
 
 
 def run_search(args: argparse.Namespace) -> int:
+    import optuna  # here, not at the top: every other command starts without loading Optuna
+
+    from rnnkit.search.study import SearchSettings, search
+
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     base = read_toml(args.config) if args.config else {}
     flags = given_flags(args, args.config_class)
@@ -103,6 +96,17 @@ def run_search(args: argparse.Namespace) -> int:
 
 
 def run_show(args: argparse.Namespace) -> int:
+    import optuna
+
+    from rnnkit.search.report import (
+        best_config,
+        importances,
+        open_search,
+        trial_rows,
+        write_config,
+        write_plots,
+    )
+
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     export = output_file(args.export, args.overwrite, "--export")
     settings, study = open_search(args.folder)

@@ -24,6 +24,8 @@ from rnnkit.config import coerce, read_toml, type_of
 from rnnkit.errors import ConfigError
 
 KINDS = ("choice", "int", "float", "log")
+SAMPLERS = ("tpe", "random", "grid")
+PRUNERS = ("none", "median", "halving", "hyperband")
 FIXED_BY_SEARCH = ("out", "overwrite", "resume")  # each trial's run folder is the search's own
 
 

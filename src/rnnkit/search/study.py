@@ -1,6 +1,6 @@
 """Hyperparameter search with Optuna over the run API: every trial is an ordinary training.
 
-    from rnnkit.search import SearchSettings, search
+    from rnnkit.search.study import SearchSettings, search
     settings = SearchSettings(task="lm", base={"dataset": "shakespeare", "max_steps": 300},
                               space=read_space("space.toml", ...), out="searches/s1")
     for event in search(settings, trials=20):
@@ -31,12 +31,17 @@ from optuna.trial import TrialState
 from rnnkit.config import to_dict
 from rnnkit.errors import CheckpointError, ConfigError, UserError
 from rnnkit.run import make_config, train
-from rnnkit.search.space import Dimension, grid_points, grid_size, space_from_dicts
+from rnnkit.search.space import (
+    PRUNERS,
+    SAMPLERS,
+    Dimension,
+    grid_points,
+    grid_size,
+    space_from_dicts,
+)
 from rnnkit.tasks import registry
 from rnnkit.train.checkpoint import write_json
 
-SAMPLERS = ("tpe", "random", "grid")
-PRUNERS = ("none", "median", "halving", "hyperband")
 HIGHER_IS_BETTER = {"accuracy", "f1", "token_accuracy", "macro_f1", "bleu", "chrf",
                     "exact_match", "r2"}
 SETTINGS_FILE = "search.json"

@@ -156,7 +156,9 @@ class TaskSpec:
     transcribe(run, paths, **options) -> a record per audio file; stream(run, path, chunk_ms)
         -> the partial transcripts as the file is fed in chunks;
     graphs(run) -> the `Graph`s `rnnkit export` writes (the whole model, and a step graph
-        where the model streams).
+        where the model streams);
+    session(run) -> a streaming session: an object whose `push(**chunk)` feeds the next piece
+        of input and returns a dict of what the model says so far (state carried between).
     """
 
     name: str
@@ -179,6 +181,7 @@ class TaskSpec:
     transcribe: Callable | None = None
     stream: Callable | None = None
     graphs: Callable | None = None
+    session: Callable | None = None
 
 
 def refuse(condition: bool, message: str) -> None:

@@ -8,6 +8,8 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
+import torch
+
 from rnnkit.config import option, with_default
 from rnnkit.data.speech import DATASETS
 from rnnkit.decoding.ngram import CharNgram
@@ -25,7 +27,7 @@ from rnnkit.tasks.asr.data import (
 )
 from rnnkit.tasks.asr.export import graphs as export_graphs
 from rnnkit.tasks.asr.task import AsrTask, error_rates, fits
-from rnnkit.tasks.asr.transcribe import stream, transcribe
+from rnnkit.tasks.asr.transcribe import Streamer, stream, transcribe
 from rnnkit.tasks.base import Prepared, TaskSpec, refuse
 from rnnkit.train.config import TrainConfig, run_option, training_option
 
@@ -198,6 +200,18 @@ def evaluate(run, data: str | None, encoding: str | None = None, beam: int | Non
     return result
 
 
+class Session:
+    """A recogniser fed audio as it arrives (16 kHz samples): `push(samples, final)` returns the
+    transcript so far (see `transcribe.Streamer`)."""
+
+    def __init__(self, run) -> None:
+        self.streamer = Streamer(run)
+
+    def push(self, samples: list | None = None, final: bool = False) -> dict:
+        return {"text": self.streamer.push(torch.tensor(samples or [], dtype=torch.float32),
+                                                 final)}
+
+
 SPEC = TaskSpec(
     name="asr", config_class=AsrConfig, help="speech recognition (recurrent acoustic model, CTC)",
     description="Train a speech recogniser on WAV recordings and their transcripts (a manifest, "
@@ -205,4 +219,4 @@ SPEC = TaskSpec(
                 "features, a deep bidirectional recurrent network, CTC; decoded greedily or by "
                 "prefix beam search with a character n-gram model.",
     prepare=prepare, final=final, reopen=reopen, attach_data=attach_data, evaluate=evaluate,
-    transcribe=transcribe, stream=stream, graphs=export_graphs)
+    transcribe=transcribe, stream=stream, graphs=export_graphs, session=Session)

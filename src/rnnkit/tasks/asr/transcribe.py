@@ -82,34 +82,49 @@ def transcribe(run, paths: list[str | Path], beam: int = 1, lm_weight: float | N
     return records
 
 
+class Streamer:
+    """A recogniser fed audio as it arrives: `push(samples, final)` takes the next 16 kHz
+    samples and returns the greedy transcript so far. The steps whose lookahead has not
+    arrived wait; `final=True` says the audio ended (they then look ahead at zeros). Fed in
+    any chunks, the pushes give the whole file's transcript."""
+
+    def __init__(self, run) -> None:
+        model, task = run.model, run.task
+        if model.rnn.bidirectional or not model.global_normalisation:
+            raise ConfigError("streaming needs a unidirectional model with global normalisation: "
+                              "train with --no-bidirectional --normalise global")
+        self.model, self.task = model, task
+        self.frames = FrameStream(task.featuriser.log_mel)
+        self.pending = torch.zeros(0, task.featuriser.size)  # frames not yet stacked into a step
+        self.waiting = torch.zeros(1, 0, task.featuriser.size * model.stack)  # steps, no output yet
+        self.state, self.path_symbols = None, []
+
+    @torch.no_grad()
+    def push(self, samples, final: bool = False) -> str:
+        model, task, ahead = self.model, self.task, self.model.lookahead
+        new = task.featuriser.from_log_mel(self.frames.push(samples))
+        self.pending = torch.cat([self.pending, new])
+        usable = self.pending.shape[0] // model.stack * model.stack
+        self.waiting = torch.cat([self.waiting, model.steps(self.pending[None, :usable])], 1)
+        self.pending = self.pending[usable:]
+        if final:  # the end: the last steps look ahead at zeros
+            self.waiting = torch.cat([self.waiting, self.waiting.new_zeros(
+                1, ahead, self.waiting.shape[2])], 1)
+        ready = self.waiting.shape[1] - ahead  # steps whose lookahead has arrived
+        if ready > 0:
+            x = torch.cat([self.waiting[:, k : k + ready] for k in range(ahead + 1)], -1)
+            log_probs, _, self.state = model.recur(x.to(task.device), None, self.state)
+            self.path_symbols += log_probs[0].argmax(-1).tolist()
+            self.waiting = self.waiting[:, ready:]
+        return task.alphabet.decode(collapse(self.path_symbols))
+
+
 def stream(run, path: str | Path, chunk_ms: float = 200.0) -> Iterator[str]:
     """The partial transcript (greedy) after each `chunk_ms` of `path`'s audio is fed in."""
-    model, task = run.model, run.task
-    if model.rnn.bidirectional or not model.global_normalisation:
-        raise ConfigError("streaming needs a unidirectional model with global normalisation: "
-                          "train with --no-bidirectional --normalise global")
+    streamer = Streamer(run)
     if not chunk_ms > 0:
         raise ConfigError(f"--chunk-ms must be > 0, got {chunk_ms}")
     samples = read_wav(path)
-    frames = FrameStream(task.featuriser.log_mel)
     size = max(1, int(SAMPLE_RATE * chunk_ms / 1000))
-    pending = torch.zeros(0, task.featuriser.size)  # frames not yet stacked into a step
-    waiting = torch.zeros(1, 0, task.featuriser.size * model.stack)  # steps without an output
-    ahead = model.lookahead
-    state, path_symbols = None, []
-    with torch.no_grad():
-        for start in range(0, len(samples), size):
-            new = task.featuriser.from_log_mel(frames.push(samples[start : start + size]))
-            pending = torch.cat([pending, new])
-            usable = pending.shape[0] // model.stack * model.stack
-            waiting = torch.cat([waiting, model.steps(pending[None, :usable])], 1)
-            pending = pending[usable:]
-            if start + size >= len(samples):  # the end: the last steps look ahead at zeros
-                waiting = torch.cat([waiting, waiting.new_zeros(1, ahead, waiting.shape[2])], 1)
-            ready = waiting.shape[1] - ahead  # steps whose lookahead has arrived
-            if ready > 0:
-                x = torch.cat([waiting[:, k : k + ready] for k in range(ahead + 1)], -1)
-                log_probs, _, state = model.recur(x.to(task.device), None, state)
-                path_symbols += log_probs[0].argmax(-1).tolist()
-                waiting = waiting[:, ready:]
-            yield task.alphabet.decode(collapse(path_symbols))
+    for start in range(0, len(samples), size):
+        yield streamer.push(samples[start : start + size], final=start + size >= len(samples))

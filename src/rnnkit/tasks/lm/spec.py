@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import torch
+
 from rnnkit.config import option, with_default
 from rnnkit.data.shakespeare import DATASETS
 from rnnkit.data.text import load_documents
@@ -109,9 +111,35 @@ def generate_text(run, prime: str = "", length: int = 500, **sampling) -> str:
     return generate(run.model, run.task.vocab, prime, length, device=run.task.device, **sampling)
 
 
+class Session:
+    """A language model reading text as it arrives: each `push(text)` scores the text's tokens
+    given everything pushed before (state carried) and says what it expects next."""
+
+    def __init__(self, run) -> None:
+        self.model, self.vocab, self.device = run.model, run.task.vocab, run.task.device
+        self.state, self.logits = None, None
+
+    @torch.no_grad()
+    def push(self, text: str = "", top: int = 5) -> dict:
+        ids = self.vocab.encode(text, strict=True) if text else []
+        nats = []
+        for token in ids:
+            if self.logits is not None:
+                nats.append(-float(torch.log_softmax(self.logits, -1)[token]))
+            out, self.state = self.model(torch.tensor([[token]], device=self.device), self.state)
+            self.logits = out[0, -1].float().cpu()
+        if self.logits is None:
+            return {"tokens": 0, "nats": [], "next": []}
+        probs = torch.softmax(self.logits, -1)
+        best = probs.topk(min(top, probs.numel()))
+        return {"tokens": len(ids), "nats": nats,
+                "next": [{"token": self.vocab.decode([int(i)]), "probability": float(p)}
+                         for p, i in zip(best.values, best.indices)]}
+
+
 SPEC = TaskSpec(
     name="lm", config_class=LMConfig, help="character or word language model",
     description="Train a character- or word-level language model by truncated BPTT, beside a "
                 "Kneser-Ney n-gram baseline.",
     prepare=prepare, final=final, reopen=reopen, attach_data=attach_data, evaluate=evaluate,
-    generate=generate_text, graphs=export_graphs)
+    generate=generate_text, graphs=export_graphs, session=Session)
