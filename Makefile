@@ -6,7 +6,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEBIAN_PACKAGES := sword-text-kjv sword-text-sparv chromium chromium-driver
 
-.PHONY: test lint bench bench-quality bench-sequences bench-seq2seq bench-forecast bench-speech demo install clean
+.PHONY: test lint bench bench-quality bench-sequences bench-seq2seq bench-forecast bench-speech \
+	bench-search bench-ship bench-serve demo install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -74,3 +75,15 @@ bench-speech: $(STAMP)
 # Forecasting backtests of the bundled series (docs/results.md).
 bench-forecast: $(STAMP)
 	$(BIN)/python -m benchmarks.forecast_results
+
+# Hyperparameter search: pruned against unpruned TPE on Shakespeare (docs/benchmarks.md), ~35 min.
+bench-search: $(STAMP)
+	$(BIN)/python -m benchmarks.search_pruning --write
+
+# Pruning, export and int8 on the demo's character LM (docs/benchmarks.md), ~20 min.
+bench-ship: $(STAMP)
+	$(BIN)/python -m benchmarks.ship --write
+
+# The HTTP service under 2,000 requests, 16 at a time (docs/benchmarks.md), ~3 min.
+bench-serve: $(STAMP)
+	$(BIN)/python -m benchmarks.serve_load

@@ -32,6 +32,8 @@ def runs(tmp_path_factory, spoken):
     conll.write_text(sentence * 10)
     series = root / "series.csv"
     series.write_text("t,y\n" + "".join(f"{t},{np.sin(t / 3) + t / 50:.4f}\n" for t in range(200)))
+    pairs = root / "pairs.tsv"
+    pairs.write_text("".join(f"{a} {b}\t{b} {a}\n" for a in "abcdef" for b in "ghijk"))
     texts = ["a superb, moving film", "dull and far too long", "great acting", "an awful mess"] * 4
     labels = ["pos", "neg", "pos", "neg"] * 4
     made = {}
@@ -54,6 +56,8 @@ def runs(tmp_path_factory, spoken):
         "asr": ("asr", {"data": str(spoken / "train.csv"), "valid": str(spoken / "valid.csv"),
                         "hidden_size": 8, "num_layers": 1, "n_mels": 16, "batch_size": 4,
                         "eval_utterances": 2, "beam": 1, "lm_order": 0}, None),
+        "seq2seq": ("seq2seq", {"data": str(pairs), "hidden_size": 8, "embedding_size": 6,
+                                "batch_size": 8, "eval_sentences": 4, "beam": 1}, None),
         "adding": ("adding", {"seq_len": 10, "hidden_size": 8, "valid_size": 16, "cell": "rnn"},
                    None),
     }
@@ -146,6 +150,13 @@ def test_export_command_writes_and_refuses_to_overwrite(runs, tmp_path, capsys):
     code, _, err = run_cli(["export", root / "adding", "-o", tmp_path / "a.onnx"], capsys)
     assert code == 2 and "exists; pass --overwrite" in one_error_line(err)
     assert (tmp_path / "a.onnx").read_bytes() == before
+
+
+def test_an_encoder_decoder_is_refused_with_the_reason(runs, tmp_path, capsys):
+    _, root = runs
+    code, _, err = run_cli(["export", root / "seq2seq", "-o", tmp_path / "s.onnx"], capsys)
+    assert code == 2 and "search loop over its decoder" in one_error_line(err)
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize("args, expected", [
