@@ -26,6 +26,7 @@ import numpy as np
 import onnxruntime
 import torch
 
+from rnnkit.config import read_toml
 from rnnkit.export import export_run
 from rnnkit.run import open_run, train
 from rnnkit.run.prune import prune
@@ -48,11 +49,12 @@ def timed(call, repeats: int) -> float:
 
 
 def base_model(folder: Path) -> Path:
-    config = {"out": str(folder / "base")}
-    from rnnkit.config import read_toml
-
-    train("lm", {**read_toml(ROOT / "examples" / "demo.toml"), **config})
-    return folder / "base"
+    """The demo's model, trained once into `folder/base` (kept for later runs)."""
+    base = folder / "base"
+    if not (base / "summary.json").is_file():
+        train("lm", {**read_toml(ROOT / "examples" / "demo.toml"), "out": str(base),
+                     "overwrite": True})
+    return base
 
 
 def pruning_rows(base: Path, folder: Path) -> list[dict]:
@@ -60,7 +62,7 @@ def pruning_rows(base: Path, folder: Path) -> list[dict]:
     for method, sparsity in PRUNINGS:
         summary = prune(base, {"prune": method, "sparsity": sparsity, "max_steps": STEPS,
                                "eval_every": STEPS // 6}, str(folder / f"{method}-{sparsity}"),
-                        lr_scale=0.25)
+                        overwrite=True, lr_scale=0.25)
         report = summary["pruning"]
         before = report["before"]["valid"]["bits_per_char"]
         after = report["after"]["valid"]["bits_per_char"]
@@ -137,11 +139,13 @@ def export_rows(base: Path, folder: Path) -> dict:
 
 def main() -> None:
     torch.manual_seed(0)
+    folder = ROOT / "runs" / "bench-ship"  # the runs stay, for a look (runs/ is not tracked)
+    base = base_model(folder)
+    result = {"base": json.loads((base / "summary.json").read_text())["valid"]}
+    result["pruning"] = pruning_rows(base, folder)
+    (folder / "pruning.json").write_text(json.dumps(result["pruning"], indent=2))
     with tempfile.TemporaryDirectory() as scratch:
-        folder = Path(scratch)
-        base = base_model(folder)
-        result = {"pruning": pruning_rows(base, folder), "export": export_rows(base, folder),
-                  "base": json.loads((base / "summary.json").read_text())["valid"]}
+        result["export"] = export_rows(base, Path(scratch))
     print("| pruning | sparsity | bits/char before | after | relative cost | non-zero "
           "parameters | inference speed vs original |")
     print("|---|---|---|---|---|---|---|")

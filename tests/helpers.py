@@ -62,3 +62,28 @@ def sha256(path) -> str:
 def hashes(folder) -> dict:
     """sha256 of every file below `folder`, by relative path."""
     return {str(p.relative_to(folder)): sha256(p) for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def tiny_task_data(root):
+    """Small files for a run of every task, written into `root`: a text (language models), CoNLL
+    (taggers), a series CSV (forecasters), translation pairs, and texts with labels given from
+    Python (classifiers)."""
+    import types
+
+    import numpy as np
+
+    found = types.SimpleNamespace(text=root / "corpus.txt", conll=root / "train.conll",
+                                  series=root / "series.csv", pairs=root / "pairs.tsv")
+    found.text.write_text("It is a truth universally acknowledged, that a single man in "
+                          "possession of a good fortune, must be in want of a wife.\n" * 20)
+    found.conll.write_text("John B-PER\nlives O\nin O\nParis B-LOC\n\nMary B-PER\nAnn I-PER\n"
+                           "went O\nhome O\n\n" * 10)
+    found.series.write_text("t,y\n" + "".join(f"{t},{np.sin(t / 3) + t / 50:.4f}\n"
+                                              for t in range(200)))
+    words = ["red", "blue", "green", "small", "big", "cat", "dog"]
+    found.pairs.write_text("".join(f"{a} {b} {c}\t{c} {b} {a}\n" for a in words for b in words[:3]
+                                   for c in words[3:]))
+    found.texts = ["a superb, moving film", "dull and far too long", "great acting",
+                   "an awful mess"] * 4
+    found.labels = ["pos", "neg", "pos", "neg"] * 4
+    return found

@@ -29,8 +29,9 @@ def test_magnitude_pruning_reaches_its_sparsity(trained, capsys, tmp_path):
     summary = json.loads(out)
     report = summary["pruning"]
     assert code == 0 and report["method"] == "magnitude"
-    assert all(share == pytest.approx(0.75, abs=0.02) for share in report["matrices"].values())
-    assert report["after"]["nonzero"] < 0.3 * report["before"]["nonzero"]
+    for name, share in report["matrices"].items():  # the recurrent matrices; the rest whole
+        assert share == (pytest.approx(0.75, abs=0.02) if ".cell.weight" in name else 0.0), name
+    assert report["after"]["nonzero"] < 0.6 * report["before"]["nonzero"]
     code, out, _ = run_cli(["evaluate", tmp_path / "p", "--data", trained / "corpus.txt",
                             "--format", "json"], capsys)
     assert code == 0

@@ -21,7 +21,7 @@ def space_file(tmp_path, text="hidden_size = [4, 8]\nlr = { log = [1e-3, 1e-2] }
 def test_search_show_and_export_the_best_config(tmp_path, capsys):
     space = space_file(tmp_path)
     code, out, _ = run_cli(["search", "adding", "--space", space, "--trials", 3, "--sampler",
-                            "random", "--out", tmp_path / "s", *TINY], capsys)
+                            "random", "--pruner", "none", "--out", tmp_path / "s", *TINY], capsys)
     assert code == 0 and out.count("complete") >= 3
     code, out, _ = run_cli(["search", "show", tmp_path / "s", "--format", "json", "--export",
                             tmp_path / "best.toml"], capsys)

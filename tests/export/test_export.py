@@ -11,7 +11,7 @@ import onnxruntime
 import pytest
 import torch
 
-from helpers import one_error_line, run_cli
+from helpers import one_error_line, run_cli, tiny_task_data
 from rnnkit.errors import UserError
 from rnnkit.export import export_run
 from rnnkit.export.parity import TOLERANCE
@@ -24,18 +24,9 @@ FAST = {"max_steps": 2, "eval_every": 2, "device": "cpu"}
 def runs(tmp_path_factory, spoken):
     """Tiny trained runs of each task, made once for the module."""
     root = tmp_path_factory.mktemp("runs")
-    text = root / "corpus.txt"
-    text.write_text("It is a truth universally acknowledged, that a single man in possession "
-                    "of a good fortune, must be in want of a wife.\n" * 20)
-    conll = root / "train.conll"
-    sentence = "John B-PER\nlives O\nin O\nParis B-LOC\n\nMary B-PER\nAnn I-PER\nwent O\n\n"
-    conll.write_text(sentence * 10)
-    series = root / "series.csv"
-    series.write_text("t,y\n" + "".join(f"{t},{np.sin(t / 3) + t / 50:.4f}\n" for t in range(200)))
-    pairs = root / "pairs.tsv"
-    pairs.write_text("".join(f"{a} {b}\t{b} {a}\n" for a in "abcdef" for b in "ghijk"))
-    texts = ["a superb, moving film", "dull and far too long", "great acting", "an awful mess"] * 4
-    labels = ["pos", "neg", "pos", "neg"] * 4
+    data = tiny_task_data(root)
+    text, conll, series, pairs = data.text, data.conll, data.series, data.pairs
+    texts, labels = data.texts, data.labels
     made = {}
     configs = {
         "lm": ("lm", {"data": str(text), "hidden_size": 12, "num_layers": 2, "embedding_size": 6,
@@ -56,6 +47,11 @@ def runs(tmp_path_factory, spoken):
         "asr": ("asr", {"data": str(spoken / "train.csv"), "valid": str(spoken / "valid.csv"),
                         "hidden_size": 8, "num_layers": 1, "n_mels": 16, "batch_size": 4,
                         "eval_utterances": 2, "beam": 1, "lm_order": 0}, None),
+        "asr-stream": ("asr", {"data": str(spoken / "train.csv"), "valid": str(spoken / "valid.csv"),
+                               "hidden_size": 8, "num_layers": 2, "n_mels": 16, "batch_size": 4,
+                               "eval_utterances": 2, "beam": 1, "lm_order": 0, "lookahead": 1,
+                               "bidirectional": False, "normalise": "global", "cell": "gru"},
+                       None),
         "seq2seq": ("seq2seq", {"data": str(pairs), "hidden_size": 8, "embedding_size": 6,
                                 "batch_size": 8, "eval_sentences": 4, "beam": 1}, None),
         "adding": ("adding", {"seq_len": 10, "hidden_size": 8, "valid_size": 16, "cell": "rnn"},
@@ -68,7 +64,7 @@ def runs(tmp_path_factory, spoken):
 
 
 @pytest.mark.parametrize("name", ["lm", "lm-variants", "classify", "tag", "forecast", "asr",
-                                  "adding"])
+                                  "asr-stream", "adding"])
 def test_onnx_equals_pytorch_at_every_length(runs, name, tmp_path):
     made, _ = runs
     report = export_run(made[name], "onnx", tmp_path / "model.onnx")
@@ -76,6 +72,8 @@ def test_onnx_equals_pytorch_at_every_length(runs, name, tmp_path):
     assert {(row["batch"], row["time"]) for row in sequence} == {
         (b, t) for b in (1, 8) for t in (1, 7, 64, 300)}
     assert all(row["max_error"] <= TOLERANCE for row in report["parity"]), report["parity"]
+    streams = made[name].spec.session is not None and not made[name].model.rnn.bidirectional
+    assert any(row["graph"].startswith("step") for row in report["parity"]) == streams
     description = json.loads((tmp_path / "model.json").read_text())
     assert description["graphs"]["model"]["file"] == "model.onnx"
     assert description["task_meta"]["name"] == made[name].name

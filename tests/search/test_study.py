@@ -134,3 +134,16 @@ def test_a_killed_workers_trial_is_marked_failed_and_the_search_goes_on(tmp_path
     trial = load_study(same, tmp_path / "s").trials[0]
     assert trial.state == TrialState.FAIL and trial.user_attrs["failure"] == "its worker was killed"
     assert (tmp_path / "s" / "trials" / "0000" / "rnnkit-run.json").is_file()  # its run is kept
+
+
+def test_a_database_storage_url_holds_the_study(tmp_path):
+    """Any Optuna storage URL (here SQLite; PostgreSQL for several machines) instead of the
+    folder's journal: the trials land in the database, with the heartbeat that fails the
+    trials of a machine that died."""
+    url = f"sqlite:///{tmp_path / 'studies.db'}"
+    events = [e for e in search(settings(tmp_path, storage=url, study="shared"), trials=2)
+              if e["event"] == "trial"]
+    assert [e["state"] for e in events] == ["complete", "complete"]
+    study = optuna.load_study(study_name="shared", storage=url)
+    assert sorted(t.number for t in study.trials) == [0, 1]
+    assert not (tmp_path / "s" / "study.log").exists()

@@ -1,9 +1,9 @@
 """A real server on 127.0.0.1 over tiny trained runs (a language model, a classifier, a tagger,
 a forecaster, a recogniser), started once for the package's tests and stopped after."""
 
-import numpy as np
 import pytest
 
+from helpers import tiny_task_data
 from http_helpers import serving
 from rnnkit.run import train
 
@@ -13,19 +13,9 @@ FAST = {"max_steps": 4, "eval_every": 4, "device": "cpu"}
 @pytest.fixture(scope="package")
 def runs(tmp_path_factory, spoken):
     root = tmp_path_factory.mktemp("served")
-    text = root / "corpus.txt"
-    text.write_text("It is a truth universally acknowledged, that a single man in possession "
-                    "of a good fortune, must be in want of a wife.\n" * 20)
-    conll = root / "train.conll"
-    conll.write_text("John B-PER\nlives O\nin O\nParis B-LOC\n\nMary B-PER\nwent O\nhome O\n\n" * 10)
-    series = root / "series.csv"
-    series.write_text("t,y\n" + "".join(f"{t},{np.sin(t / 3) + t / 50:.4f}\n" for t in range(200)))
-    pairs = root / "pairs.tsv"
-    words = ["red", "blue", "green", "small", "big", "cat", "dog"]
-    pairs.write_text("".join(f"{a} {b} {c}\t{c} {b} {a}\n" for a in words for b in words[:3]
-                             for c in words[3:]))
-    texts = ["a superb, moving film", "dull and far too long", "great acting", "an awful mess"] * 4
-    labels = ["pos", "neg", "pos", "neg"] * 4
+    data = tiny_task_data(root)
+    text, conll, series, pairs = data.text, data.conll, data.series, data.pairs
+    texts, labels = data.texts, data.labels
     configs = {
         "lm": ("lm", {"data": str(text), "hidden_size": 12, "embedding_size": 6, "batch_size": 4,
                       "bptt": 10, "ngram_order": 0}, None),

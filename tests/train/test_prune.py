@@ -15,7 +15,14 @@ from rnnkit.layers.config import RecurrentConfig
 from rnnkit.run import prepare
 from rnnkit.tasks.lm.model import LanguageModel
 from rnnkit.train.fit import fit
-from rnnkit.train.prune import Pruner, compact, keep_largest, sparsity_at, stack_of
+from rnnkit.train.prune import (
+    Pruner,
+    compact,
+    keep_largest,
+    magnitude_targets,
+    sparsity_at,
+    stack_of,
+)
 
 
 def schedule(**changes):
@@ -37,6 +44,12 @@ def test_cubic_schedule_is_zhu_and_gupta():
     assert sparsity_at(schedule(prune_steps=0, prune_start=0), 75, 100) == 0.8  # 3/4 of the run
 
 
+def test_magnitude_pruning_thins_the_recurrent_matrices():
+    model = lm_model("lstm", proj_size=2)
+    assert sorted(magnitude_targets(model)) == [
+        f"rnn.layers.{k}.cell.{w}" for k in (0, 1) for w in ("weight_hh", "weight_hr", "weight_ih")]
+
+
 def test_keep_largest_keeps_exactly_the_largest():
     scores = torch.tensor([[0.5, -3.0, 2.0], [0.1, 4.0, -0.2]]).abs()
     assert keep_largest(scores, 0.5).tolist() == [[False, True, True], [False, True, False]]
@@ -52,7 +65,7 @@ def test_magnitude_masks_hold_through_every_step_on_the_fused_kernels(corpus, tm
     for event in fit(setup.model, setup.task, config, setup.run_dir, setup.device):
         if event["event"] != "step":
             continue
-        now = {n: p.detach() == 0 for n, p in setup.model.named_parameters() if p.dim() == 2}
+        now = {n: p.detach() == 0 for n, p in magnitude_targets(setup.model).items()}
         if zeros is not None:  # a pruned weight never comes back, whatever Adam's moments say
             assert all(bool((now[n] | ~zeros[n]).all()) for n in now)
         zeros = now

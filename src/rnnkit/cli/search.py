@@ -43,8 +43,9 @@ def add_parser(commands) -> None:
                              help="trials in the study, all workers together (default: 20)")
         section.add_argument("--sampler", choices=SAMPLERS, default="tpe",
                              help="tpe (Bayesian), random, or grid (default: tpe)")
-        section.add_argument("--pruner", choices=PRUNERS, default="median",
-                             help="stops trials whose evaluations fall behind (default: median)")
+        section.add_argument("--pruner", choices=PRUNERS, default="halving",
+                             help="stops trials whose evaluations fall behind: successive "
+                             "halving, median, Hyperband or none (default: halving)")
         section.add_argument("--metric", default="loss",
                              help="validation figure to optimise (default: loss)")
         section.add_argument("--direction", choices=("minimize", "maximize"), default=None,

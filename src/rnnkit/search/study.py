@@ -16,11 +16,13 @@ gone), so it is counted, never lost. Library code: returns events, prints nothin
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import fcntl
 import math
 import os
 import socket
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +43,7 @@ from rnnkit.search.space import (
 )
 from rnnkit.tasks import registry
 from rnnkit.train.checkpoint import write_json
+from rnnkit.train.run_folder import alive
 
 HIGHER_IS_BETTER = {"accuracy", "f1", "token_accuracy", "macro_f1", "bleu", "chrf",
                     "exact_match", "r2"}
@@ -62,7 +65,7 @@ class SearchSettings:
     space: tuple[Dimension, ...]
     out: str
     sampler: str = "tpe"
-    pruner: str = "median"
+    pruner: str = "halving"  # docs/benchmarks.md: within 1 % of unpruned at 0.3x the steps
     metric: str = "loss"
     direction: str | None = None  # None: maximize for accuracy-like metrics, else minimize
     study: str = "rnnkit"
@@ -251,7 +254,7 @@ def fail_dead_trials(study: optuna.Study) -> list[int]:
     for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         worker = trial.user_attrs.get("worker", {})
         if worker.get("host") == host and isinstance(worker.get("pid"), int) \
-                and not process_alive(worker["pid"]):
+                and not alive(worker["pid"]):
             study._storage.set_trial_user_attr(trial._trial_id, "failure", "its worker was killed")
             study._storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)
             failed.append(trial.number)
@@ -260,14 +263,29 @@ def fail_dead_trials(study: optuna.Study) -> list[int]:
     return failed
 
 
-def process_alive(pid: int) -> bool:
+@contextlib.contextmanager
+def heartbeat(study, trial):
+    """While a trial runs on a database storage, tell it every heartbeat interval that its
+    worker lives (so another machine's `fail_stale_trials` fails it if the worker dies)."""
+    storage = study._storage
+    interval = storage.get_heartbeat_interval() if hasattr(storage, "record_heartbeat") else None
+    if not interval:
+        yield
+        return
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.is_set():
+            storage.record_heartbeat(trial._trial_id)
+            stop.wait(interval)
+
+    thread = threading.Thread(target=beat, daemon=True)
+    thread.start()
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def search(settings: SearchSettings, trials: int):
@@ -296,7 +314,9 @@ def search(settings: SearchSettings, trials: int):
             trial = study.ask()
             trial.set_user_attr("worker", {"host": socket.gethostname(), "pid": os.getpid()})
             params = {d.name: d.suggest(trial) for d in settings.space}
-        yield run_trial(study, trial, settings, base, params, folder)
+        with heartbeat(study, trial):
+            record = run_trial(study, trial, settings, base, params, folder)
+        yield record
     yield {"event": "done", "folder": str(folder), **summary_counts(study)}
 
 

@@ -15,6 +15,7 @@ are applied to the parameters themselves, in place, so the fused kernels (which 
 parameters directly, where PyTorch's prune hooks never reach) see only the kept weights, and
 the optimiser's moments cannot bring a pruned weight back. Masks only grow: a pruned weight is
 zero, the smallest of all, and stays pruned; on resume the masks are read back from the zeros.
+Magnitude pruning thins the recurrent matrices (see `magnitude_targets`).
 
 A masked unit is exactly absent: its gates see zero weights and biases, so from a zero state
 its c and h stay zero (σ(0)·tanh(0) = 0 for the LSTM, (1 − z)·tanh(0) + z·0 = 0 for the GRU,
@@ -26,6 +27,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from rnnkit.cells.base import RecurrentCell
 from rnnkit.cells.lstm import LSTMCell
 from rnnkit.errors import ConfigError
 from rnnkit.layers.stack import StackedRecurrent
@@ -45,9 +47,18 @@ def sparsity_at(config, step: int, total_steps: int) -> float:
 
 
 def magnitude_targets(model: nn.Module) -> dict[str, nn.Parameter]:
-    """The weight matrices magnitude pruning thins: every 2-D weight (recurrent, projection,
-    linear and embedding matrices); biases, norms' gains and peepholes are kept whole."""
-    return {name: p for name, p in model.named_parameters() if p.dim() == 2 and p.requires_grad}
+    """The weight matrices magnitude pruning thins: every recurrent cell's W_ih, W_hh (and
+    projection W_hr), the bulk of a recurrent model; embeddings and heads (small beside them
+    in character models, and the most sensitive), biases, gains and peepholes are kept whole."""
+    names = {id(m): n for n, m in model.named_modules()}
+    found = {}
+    for cell in model.modules():
+        if isinstance(cell, RecurrentCell):
+            for attribute in ("weight_ih", "weight_hh", "weight_hr"):
+                param = getattr(cell, attribute, None)
+                if isinstance(param, nn.Parameter) and param.requires_grad:
+                    found[f"{names[id(cell)]}.{attribute}"] = param
+    return found
 
 
 def stack_of(model: nn.Module, sparsity: float = 0.0) -> StackedRecurrent:
@@ -168,8 +179,9 @@ def mask_units(cell, keep: torch.Tensor) -> None:
 
 
 def sparsity_report(model: nn.Module) -> dict[str, float]:
-    """Share of zeros in each weight matrix."""
-    return {name: float((p == 0).float().mean()) for name, p in magnitude_targets(model).items()}
+    """Share of zeros in each weight matrix (every 2-D parameter, pruned or not)."""
+    return {name: float((p == 0).float().mean()) for name, p in model.named_parameters()
+            if p.dim() == 2}
 
 
 def kept_units(stack: StackedRecurrent) -> list[torch.Tensor]:
