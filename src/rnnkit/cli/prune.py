@@ -34,6 +34,8 @@ def add_parser(commands) -> None:
     section.add_argument("--lr", type=float, default=None,
                          help="fine-tuning learning rate (default: a quarter of the run's)")
     section.add_argument("--out", required=True, help="the new run folder (default: none; required)")
+    section.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
+                         help="where to fine-tune (default: auto)")
     section.add_argument("--overwrite", action="store_true",
                          help="replace the run in --out (default: off)")
     section.add_argument("--format", choices=("text", "json"), default="text",
@@ -44,7 +46,7 @@ def add_parser(commands) -> None:
 def run(args: argparse.Namespace) -> int:
     settings = {"prune": args.method, "sparsity": args.sparsity, "prune_schedule": args.schedule,
                 "max_steps": args.steps, "prune_steps": args.ramp_steps, "prune_every": args.every,
-                "eval_every": max(1, args.steps // 10)}
+                "eval_every": max(1, args.steps // 10), "device": args.device}
     if args.lr is not None:
         settings["lr"] = args.lr
     summary = prune(args.run, settings, args.out, overwrite=args.overwrite, progress=Reporter(),

@@ -43,7 +43,7 @@ def prune(run_dir: str | Path, settings: dict, out: str, overwrite: bool = False
         raise CheckpointError(f"{path}: a checkpoint of an unknown task ({name!r})")
     base = to_dict(checked_config(spec, meta, path))
     before = read_summary(source)
-    unknown = set(settings) - {*PRUNE_KEYS, "max_steps"}
+    unknown = set(settings) - {*PRUNE_KEYS, "max_steps", "device"}
     if unknown:
         raise ConfigError(f"cannot set {', '.join(sorted(unknown))} when pruning")
     config = {**base, "lr": base["lr"] * lr_scale, **settings, "out": out, "overwrite": overwrite,

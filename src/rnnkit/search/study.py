@@ -120,15 +120,29 @@ def corners(space: tuple[Dimension, ...]) -> list[dict]:
 
 def open_folder(settings: SearchSettings) -> Path:
     """The search folder, made or checked: a folder that holds a search must hold this one
-    (the same task, space, sampler, base settings...); anything else is refused untouched."""
+    (the same task, space, sampler, base settings...); anything else is refused untouched.
+    Checked again under the folder's lock, where several workers may be starting at once."""
     out = Path(settings.out)
     if not str(settings.out).strip():
         raise ConfigError("--out must name a folder for the search")
     if out.exists() and not out.is_dir():
         raise CheckpointError(f"{out} exists and is not a folder; choose another --out")
     wanted = {**settings.to_dict(), "base": check_settings(settings)}
-    saved_file = out / SETTINGS_FILE
-    if saved_file.is_file():
+    check_folder(out, wanted)  # before anything is written into it
+    try:
+        (out / "trials").mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise CheckpointError(f"cannot create {out} ({error.strerror})") from None
+    with ask_lock(out):
+        if not check_folder(out, wanted):
+            write_json(out / SETTINGS_FILE, wanted)
+    return out
+
+
+def check_folder(out: Path, wanted: dict) -> bool:
+    """Whether `out` holds this search already; CheckpointError if it holds another search or
+    files of someone else's (a worker starting beside us may have made `trials/` and the lock)."""
+    if (out / SETTINGS_FILE).is_file():
         saved = read_settings(out)
         differ = [f"{k}: {saved.get(k)!r} -> {wanted[k]!r}" for k in sorted(wanted)
                   if k not in ("out", "base") and saved.get(k) != wanted[k]]
@@ -139,18 +153,13 @@ def open_folder(settings: SearchSettings) -> Path:
             detail = "; ".join(differ[:4]) + (" ..." if len(differ) > 4 else "")
             raise CheckpointError(f"{out} holds another search ({detail}); use its own settings "
                                   f"to continue it, or choose another --out")
-        return out
-    if out.is_dir() and any(out.iterdir()):
+        return True
+    ours = {ASK_LOCK, "trials"}
+    if out.is_dir() and any(p.name not in ours or (p.name == "trials" and any(p.iterdir()))
+                            for p in out.iterdir()):
         raise CheckpointError(f"{out} holds files and is not an rnnkit search; choose a new or "
                               f"empty --out (nothing there was changed)")
-    try:
-        (out / "trials").mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise CheckpointError(f"cannot create {out} ({error.strerror})") from None
-    with ask_lock(out):
-        if not saved_file.is_file():
-            write_json(saved_file, wanted)
-    return out
+    return False
 
 
 def read_settings(folder: str | Path) -> dict:
