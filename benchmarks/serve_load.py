@@ -2,8 +2,8 @@
 
 A classifier trained on the bundled Rotten Tomatoes reviews (a 1x128 BiLSTM, 300 steps) is
 served by a real `rnnkit serve` process; 2,000 classify requests of one review each are sent,
-16 at a time, with request batching (waiting 2 ms to gather concurrent requests) and without
-(0 ms: each request runs as it comes, or with whatever is waiting). Prints throughput and the
+16 at a time, batched as they come (0 ms: a request runs with whatever is waiting while the
+model is busy, the default) and waiting 2 ms to gather more. Prints throughput and the
 p50 / p99 latency of each, and checks that every request was answered with the label the
 model gives that review alone. About 3 minutes on 2 CPU cores.
 """

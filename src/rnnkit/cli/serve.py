@@ -31,9 +31,9 @@ def add_parser(commands) -> None:
                          help="larger request bodies are refused with 413 (default: 1024)")
     section.add_argument("--timeout", type=float, default=30.0,
                          help="seconds a model call may take before a 503 (default: 30)")
-    section.add_argument("--batch-wait-ms", type=float, default=2.0,
-                         help="how long concurrent classify/tag requests wait to be batched "
-                         "(default: 2)")
+    section.add_argument("--batch-wait-ms", type=float, default=0.0,
+                         help="how long a classify/tag request waits for others to batch with; "
+                         "those waiting while the model is busy are batched anyway (default: 0)")
     section.add_argument("--session-idle", type=float, default=300.0,
                          help="seconds before an idle streaming session expires (default: 300)")
     parser.set_defaults(run_command=run)

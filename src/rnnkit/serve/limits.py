@@ -16,7 +16,7 @@ class Limits:
 
     max_request_bytes: int = 1 << 20
     timeout_s: float = 30.0
-    batch_wait_ms: float = 2.0
+    batch_wait_ms: float = 0.0  # docs/benchmarks.md: waiting 2 ms cost throughput and p99
     max_batch: int = 64
     session_idle_s: float = 300.0
     max_sessions: int = 64
