@@ -37,6 +37,12 @@ def trace_inputs(graph: Graph) -> tuple:
     return graph.sample(TRACE_SIZES["batch"], TRACE_SIZES["time"], torch.Generator().manual_seed(0))
 
 
+def over_time(graph: Graph) -> bool:
+    """Whether the graph runs over a sequence (a free time axis), not a single step (traced as
+    the plain loop: one step is straight-line code)."""
+    return any("time" in axes.values() for axes in graph.dynamic.values())
+
+
 @contextlib.contextmanager
 def quiet():
     """The exporter's progress prints and warnings kept off the user's terminal (library code
@@ -56,7 +62,7 @@ def quiet():
 
 def export_onnx(graph: Graph, path: Path) -> None:
     """`graph` as an ONNX file at `path` (written atomically), its weights inside."""
-    backend = "scan" if any("time" in axes.values() for axes in graph.dynamic.values()) else "loop"
+    backend = "scan" if over_time(graph) else "loop"
     module = graph.module.eval()
     with quiet(), backend_for_export(module, backend), torch.no_grad():
         program = torch.onnx.export(module, trace_inputs(graph), dynamo=True,
@@ -95,7 +101,7 @@ def export_torchscript(graph: Graph, path: Path) -> None:
     if reason is not None:
         raise UserError(f"--format torchscript traces PyTorch's fused kernels, which cannot run "
                         f"{reason}; use --format onnx for this model")
-    backend = "fused" if any("time" in axes.values() for axes in graph.dynamic.values()) else "loop"
+    backend = "fused" if over_time(graph) else "loop"
     with quiet(), backend_for_export(module, backend), torch.no_grad():
         traced = torch.jit.trace(module, trace_inputs(graph), check_trace=False)
         write_atomic(path, lambda tmp: torch.jit.save(traced, tmp))

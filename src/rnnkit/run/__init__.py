@@ -136,10 +136,16 @@ def start_from(model: torch.nn.Module, spec: TaskSpec, run_dir: str) -> None:
     """Load the best checkpoint of run `run_dir` (of the same task and model settings) into
     `model`: where a pruning or a fine-tuning begins."""
     path, tensors, meta = open_checkpoint(run_dir, "best")
-    saved = meta.get("task", {}).get("name") if isinstance(meta.get("task"), dict) else None
+    saved = saved_task(meta)
     if saved != spec.name:
         raise CheckpointError(f"--start-from {run_dir}: a {saved} run; this is a {spec.name} run")
     load_weights(model, split_prefix(tensors, "model"), path)
+
+
+def saved_task(meta: dict):
+    """The task name a checkpoint's metadata gives, or None."""
+    task = meta.get("task")
+    return task.get("name") if isinstance(task, dict) else None
 
 
 def claim(run_dir: Path, config) -> RunLock:

@@ -15,9 +15,10 @@ from rnnkit.train.prune import compact
 
 def compact_checkpoints(setup, spec: TaskSpec, config) -> torch.nn.Module:
     """A units-pruned run's checkpoints rewritten as the smaller dense model (the pruned units
-    sliced away, its config's hidden_size the units kept); returns that model. The optimiser's
-    state does not fit the smaller model: it is left out (the run is finished)."""
-    run_dir, built = setup.run_dir, None
+    sliced away, its config's hidden_size the units kept); returns that model, its weights not
+    yet loaded. The optimiser's state does not fit the smaller model: it is left out (the run
+    is finished)."""
+    run_dir, smaller = setup.run_dir, None
     for name in ("best", "last"):
         path = run_dir / f"{name}.safetensors"
         if not path.exists():
@@ -29,8 +30,8 @@ def compact_checkpoints(setup, spec: TaskSpec, config) -> torch.nn.Module:
         meta = {**meta, "config": to_dict(smaller), "optimizer": {"tensors": []}}
         kept = {k: v for k, v in tensors.items() if not k.startswith(("model.", "optim."))}
         save_checkpoint(path, {**kept, **{f"model.{k}": v for k, v in state.items()}}, meta)
-        _, build = spec.reopen(smaller, meta, setup.device)
-        built = build()
-        load_weights(built, state, path)
-        write_json(run_dir / "config.json", to_dict(smaller))
-    return (built or setup.model).to(setup.device).eval()
+    if smaller is None:
+        return setup.model
+    write_json(run_dir / "config.json", to_dict(smaller))
+    _, build = spec.reopen(smaller, meta, setup.device)
+    return build().to(setup.device).eval()  # final_figures loads the best weights into it

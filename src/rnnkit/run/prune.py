@@ -17,7 +17,7 @@ import torch
 
 from rnnkit.config import to_dict
 from rnnkit.errors import CheckpointError, ConfigError
-from rnnkit.run import checked_config, open_run, prepare, run_prepared
+from rnnkit.run import checked_config, open_run, prepare, run_prepared, saved_task
 from rnnkit.tasks import registry
 from rnnkit.train.checkpoint import load_weights, split_prefix, write_json
 from rnnkit.train.prune import sparsity_report
@@ -37,7 +37,7 @@ def prune(run_dir: str | Path, settings: dict, out: str, overwrite: bool = False
     `lr_scale` multiplies the run's learning rate when `settings` gives none."""
     source = Path(run_dir)
     path, tensors, meta = open_checkpoint(source, "best")
-    name = meta.get("task", {}).get("name") if isinstance(meta.get("task"), dict) else None
+    name = saved_task(meta)
     spec = registry.TASKS.get(name)
     if spec is None:
         raise CheckpointError(f"{path}: a checkpoint of an unknown task ({name!r})")

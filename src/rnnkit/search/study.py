@@ -312,8 +312,7 @@ def search(settings: SearchSettings, trials: int):
         failed = fail_dead_trials(study)
         workers = study.user_attrs.get("workers", 0)  # each worker samples with a seed of its own
         study.set_user_attr("workers", workers + 1)
-        seed = settings.seed + workers
-    study = load_study(settings, folder, seed)
+        study.sampler = make_sampler(settings, settings.seed + workers)
     yield {"event": "start", "folder": str(folder), "trials": trials, "failed_dead": failed,
            "direction": settings.resolved_direction(), "done": count_finished(study)}
     while True:

@@ -112,13 +112,17 @@ def create_app(runs: dict, limits: Limits | None = None):
                          version="1")
     batchers: dict[str, Batcher] = {}
 
-    async def timed(call, *args):
+    async def guarded(work):
+        """The JSON value of awaitable `work`; 503 past the time limit, 400 for bad input."""
         try:
-            return plain(await asyncio.wait_for(run_in_threadpool(call, *args), limits.timeout_s))
+            return plain(await asyncio.wait_for(work, limits.timeout_s))
         except asyncio.TimeoutError:
             raise HTTPException(503, f"the model took longer than {limits.timeout_s:g} s") from None
         except UserError as error:
             raise HTTPException(400, str(error)) from None
+
+    async def timed(call, *args):
+        return await guarded(run_in_threadpool(call, *args))
 
     def find(name: str) -> Served:
         if name not in served:
@@ -166,15 +170,7 @@ def create_app(runs: dict, limits: Limits | None = None):
                 batchers[key] = Batcher(
                     lambda items, one=one, top=body.top: one.locked(call, one.run, items, top),
                     limits.max_batch, limits.batch_wait_ms / 1000)
-            try:
-                results = await asyncio.wait_for(batchers[key].submit(list(body.texts)),
-                                                 limits.timeout_s)
-            except asyncio.TimeoutError:
-                raise HTTPException(503, f"the model took longer than {limits.timeout_s:g} s") \
-                    from None
-            except UserError as error:
-                raise HTTPException(400, str(error)) from None
-            return {"results": plain(results)}
+            return {"results": await guarded(batchers[key].submit(list(body.texts)))}
 
         app.post(f"/models/{{name}}/{kind}", name=kind, summary=f"{kind} ({task} models)")(endpoint)
 

@@ -100,10 +100,9 @@ class Pruner:
             self.targets = magnitude_targets(model)
             self.masks = {name: p.detach() != 0 for name, p in self.targets.items()}
         else:
-            self.stack = stack_of(model)
-            self.cells = self.stack.cells()
-            self.unit_masks = [cell.weight_hh.detach().abs().sum(1).view(
-                cell.num_gates, cell.hidden_size).sum(0) != 0 for cell in self.cells]
+            self.cells = stack_of(model).cells()
+            self.unit_masks = [units_alive(cell) for cell in self.cells]
+        self.factors = self._factors()
         self.current = 0.0
 
     @torch.no_grad()
@@ -120,19 +119,23 @@ class Pruner:
         if self.method == "magnitude":
             for name, param in self.targets.items():
                 self.masks[name] = keep_largest(param.detach().abs(), sparsity) & self.masks[name]
-            return
-        for index, cell in enumerate(self.cells):
-            score = unit_scores(cell).masked_fill(~self.unit_masks[index], -1.0)
-            self.unit_masks[index] = keep_largest(score, sparsity)
+        else:
+            for index, cell in enumerate(self.cells):
+                score = unit_scores(cell).masked_fill(~self.unit_masks[index], -1.0)
+                self.unit_masks[index] = keep_largest(score, sparsity)
+        self.factors = self._factors()
+
+    def _factors(self) -> list[tuple[nn.Parameter, torch.Tensor]]:
+        """(parameter, what it is multiplied by after every step), made when the masks change."""
+        if self.method == "magnitude":
+            return [(param, self.masks[name]) for name, param in self.targets.items()]
+        return [pair for cell, keep in zip(self.cells, self.unit_masks)
+                for pair in unit_factors(cell, keep)]
 
     @torch.no_grad()
     def apply(self) -> None:
-        if self.method == "magnitude":
-            for name, param in self.targets.items():
-                param.mul_(self.masks[name])
-            return
-        for cell, keep in zip(self.cells, self.unit_masks):
-            mask_units(cell, keep)
+        for param, factor in self.factors:
+            param.mul_(factor)
 
 
 def keep_largest(scores: torch.Tensor, sparsity: float) -> torch.Tensor:
@@ -156,26 +159,29 @@ def unit_scores(cell) -> torch.Tensor:
     return rows.sqrt()
 
 
-def mask_units(cell, keep: torch.Tensor) -> None:
-    """Zero everything of the units not in `keep` (H,): their gate rows and biases, their
-    column of W_hh (or of the projection), peepholes and learned initial state."""
-    rows = keep.repeat(cell.num_gates)[:, None].to(cell.weight_ih.dtype)  # (G·H, 1)
-    cell.weight_ih.mul_(rows)
-    cell.weight_hh.mul_(rows)
-    cell.bias_ih.mul_(rows[:, 0])
-    cell.bias_hh.mul_(rows[:, 0])
-    columns = keep.to(cell.weight_hh.dtype)
+def unit_factors(cell, keep: torch.Tensor) -> list[tuple[nn.Parameter, torch.Tensor]]:
+    """What zeroes everything of the units not in `keep` (H,): their gate rows and biases,
+    their column of W_hh (or of the projection), peepholes and learned initial state."""
+    rows = keep.repeat(cell.num_gates).to(cell.weight_ih.dtype)  # (G·H,)
+    columns = keep.to(cell.weight_hh.dtype)  # (H,)
+    found = [(cell.weight_ih, rows[:, None]), (cell.bias_ih, rows), (cell.bias_hh, rows)]
     if getattr(cell, "proj_size", 0):
-        cell.weight_hr.mul_(columns[None, :])
+        found += [(cell.weight_hh, rows[:, None]), (cell.weight_hr, columns[None, :])]
     else:
-        cell.weight_hh.mul_(columns[None, :])
+        found.append((cell.weight_hh, rows[:, None] * columns[None, :]))
         if cell.learn_init:
-            cell.initial_h.mul_(columns)
+            found.append((cell.initial_h, columns))
     if isinstance(cell, LSTMCell):
         if cell.peephole:
-            cell.peephole_weight.mul_(keep.repeat(3).to(columns.dtype))
+            found.append((cell.peephole_weight, keep.repeat(3).to(columns.dtype)))
         if cell.learn_init:
-            cell.initial_c.mul_(columns)
+            found.append((cell.initial_c, columns))
+    return found
+
+
+def units_alive(cell) -> torch.Tensor:
+    """(H,) bool: the units whose rows of W_hh are not all zero (not pruned)."""
+    return cell.weight_hh.detach().abs().sum(1).view(cell.num_gates, -1).sum(0) != 0
 
 
 def sparsity_report(model: nn.Module) -> dict[str, float]:
@@ -186,8 +192,7 @@ def sparsity_report(model: nn.Module) -> dict[str, float]:
 
 def kept_units(stack: StackedRecurrent) -> list[torch.Tensor]:
     """Per cell, the indices of the units a units-pruned stack kept (not all zero)."""
-    return [torch.nonzero(cell.weight_hh.detach().abs().sum(1).view(cell.num_gates, -1).sum(0)
-                          != 0).flatten() for cell in stack.cells()]
+    return [torch.nonzero(units_alive(cell)).flatten() for cell in stack.cells()]
 
 
 def compact(model: nn.Module) -> tuple[int, dict[str, torch.Tensor]]:

@@ -123,11 +123,13 @@ class Session:
     def push(self, text: str = "", top: int = 5) -> dict:
         ids = self.vocab.encode(text, strict=True) if text else []
         nats = []
-        for token in ids:
-            if self.logits is not None:
-                nats.append(-float(torch.log_softmax(self.logits, -1)[token]))
-            out, self.state = self.model(torch.tensor([[token]], device=self.device), self.state)
-            self.logits = out[0, -1].float().cpu()
+        if ids:  # the whole chunk in one forward pass, from the carried state
+            out, self.state = self.model(torch.tensor([ids], device=self.device), self.state)
+            out = out[0].float().cpu()  # (n, V): what came after each token of the chunk
+            before = out[:-1] if self.logits is None else torch.cat([self.logits[None], out[:-1]])
+            scored = torch.tensor(ids[len(ids) - before.shape[0]:])  # the first has no history
+            nats = (-torch.log_softmax(before, -1).gather(1, scored[:, None])[:, 0]).tolist()
+            self.logits = out[-1]
         if self.logits is None:
             return {"tokens": 0, "nats": [], "next": []}
         probs = torch.softmax(self.logits, -1)
