@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 DEBIAN_PACKAGES := sword-text-kjv sword-text-sparv chromium chromium-driver
 
 .PHONY: test lint bench bench-quality bench-sequences bench-seq2seq bench-forecast bench-speech \
-	bench-search bench-ship bench-serve demo install clean
+	bench-search bench-ship bench-serve bench-distributed demo install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -83,6 +83,11 @@ bench-search: $(STAMP)
 # Pruning, export and int8 on the demo's character LM (docs/benchmarks.md), ~20 min.
 bench-ship: $(STAMP)
 	$(BIN)/python -m benchmarks.ship --write
+
+# Tokens/s of the demo's LM on 1 against 2 processes, and the all-reduce's share of a step
+# (docs/benchmarks.md), ~5 min.
+bench-distributed: $(STAMP)
+	$(BIN)/python -m benchmarks.distributed --write
 
 # The HTTP service under 2,000 requests, 16 at a time (docs/benchmarks.md), ~3 min.
 bench-serve: $(STAMP)

@@ -1,5 +1,7 @@
 """`rnnkit train TASK`: one subcommand per registered task; its flags come from the task's
-config class, grouped (data / model / training / run). Parse, call the run API, print."""
+config class, grouped (data / model / training / run). Parse, call the run API, print.
+`--nproc N` runs the same command as N processes through torchrun's launcher; under torchrun
+(or --nproc) only rank 0 prints."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from rnnkit.cli.show import print_summary
 from rnnkit.config import load_config
 from rnnkit.run import train
 from rnnkit.tasks.registry import TASKS
+from rnnkit.train.distributed import launch_here, launched
 
 
 def add_parser(commands) -> None:
@@ -25,6 +28,10 @@ def add_parser(commands) -> None:
                          help="read settings from a TOML file (default: none)")
         sub.add_argument("--format", choices=("text", "json"), default="text",
                          help="json: one JSON object on stdout at the end (default: text)")
+        sub.add_argument("--nproc", type=int, default=1, metavar="N",
+                         help="train on N processes of this machine (data-parallel, through "
+                         "torchrun's launcher; for several machines run torchrun yourself) "
+                         "(default: 1)")
         add_config_flags(sub, spec.config_class, skip=tuple(spec.fixed))
         sub.set_defaults(run_command=run, config_class=spec.config_class, fixed=spec.fixed)
 
@@ -32,9 +39,27 @@ def add_parser(commands) -> None:
 def run(args: argparse.Namespace) -> int:
     config = load_config(args.config_class, args.config,
                          {**given_flags(args, args.config_class), **args.fixed})
-    summary = train(args.task, config, progress=Reporter())
+    if args.nproc != 1:
+        return launch_here(args.nproc, without_nproc(args.argv))
+    writer = (launched() or {"rank": 0})["rank"] == 0
+    summary = train(args.task, config, progress=Reporter() if writer else None)
+    if not writer:
+        return 1 if summary["failed"] else 0
     if args.format == "json":
         print(json.dumps(summary))
     else:
         print_summary(summary)
     return 1 if summary["failed"] else 0
+
+
+def without_nproc(argv: list[str]) -> list[str]:
+    """The command line with --nproc (and its value) taken out: what each process runs."""
+    out, skip = [], False
+    for item in argv:
+        if skip:
+            skip = False
+        elif item == "--nproc":
+            skip = True
+        elif not item.startswith("--nproc="):
+            out.append(item)
+    return out

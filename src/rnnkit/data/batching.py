@@ -54,13 +54,16 @@ class StreamBatches:
     def tokens_per_pass(self) -> int:
         return self.batch_size * (self.data.shape[1] - 1)
 
-    def rows(self, rank: int, world_size: int) -> StreamBatches:
-        """The same windows over rows rank, rank + world_size, ... only (one process's share)."""
-        if self.batch_size < world_size:
-            raise ValueError(f"{self.batch_size} rows cannot be shared by {world_size} processes")
+    def block(self, rank: int, world_size: int) -> StreamBatches | None:
+        """The same windows over one process's block of contiguous rows, the blocks as even as
+        the rows allow (equal when B divides by world_size), in rank order this stream's rows;
+        None for a rank left without a row (fewer rows than processes)."""
+        start, end = (self.batch_size * r // world_size for r in (rank, rank + 1))
+        if start == end:
+            return None
         share = copy.copy(self)
-        share.data, share.starts = self.data[rank::world_size], self.starts[rank::world_size]
-        share.batch_size = share.data.shape[0]
+        share.data, share.starts = self.data[start:end], self.starts[start:end]
+        share.batch_size = end - start
         return share
 
     def window(self, i: int) -> tuple[Tensor, Tensor, Tensor]:

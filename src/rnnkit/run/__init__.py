@@ -19,20 +19,19 @@ from pathlib import Path
 
 import torch
 
-from rnnkit.config import build_config, from_dict
-from rnnkit.diagnostics import Thresholds
-from rnnkit.diagnostics.plots import plot_flow_heatmap, plot_gradient_flow, plot_saturation
+from rnnkit.config import build_config, to_dict
 from rnnkit.errors import CheckpointError, ConfigError, UserError
 from rnnkit.run.compact import compact_checkpoints
+from rnnkit.run.opened import DIAGNOSIS_FILES, Run, checked_config, open_run
 from rnnkit.tasks import registry
 from rnnkit.tasks.base import Prepared, TaskSpec
 from rnnkit.train.checkpoint import (
-    check_weights,
     load_checkpoint,
     load_weights,
     split_prefix,
     write_json,
 )
+from rnnkit.train.distributed import SOLO, World, agree, device_of, join
 from rnnkit.train.fit import check_resumable, fit
 from rnnkit.train.plots import plot_curves
 from rnnkit.train.prune import stack_of
@@ -44,12 +43,13 @@ from rnnkit.train.run_folder import (
     open_checkpoint,
     read_log,
     start_run_folder,
-    writable_folder,
 )
 from rnnkit.train.summary import parameter_table
 from rnnkit.train.tensorboard import TensorBoardLog
 
-DIAGNOSIS_FILES = ("diagnosis.json", "gradient_flow.png", "saturation.png", "gradient_heatmap.png")
+__all__ = ["DIAGNOSIS_FILES", "Run", "Setup", "checked_config", "make_config", "open_run",
+           "prepare", "run_prepared", "saved_task", "train"]
+
 
 
 def make_config(task: str, config=None):
@@ -69,8 +69,9 @@ def make_config(task: str, config=None):
 @dataclasses.dataclass
 class Setup:
     """A run ready to train: its spec, resolved config, folder and device, what the spec
-    prepared (task, model, facts, baseline), the files an --overwrite removed, and the lock on
-    the folder (`close()`, or the end of a `with` block, releases it)."""
+    prepared (task, model, facts, baseline), the files an --overwrite removed, the lock on
+    the folder (`close()`, or the end of a `with` block, releases it), and this process's
+    place among the run's processes."""
 
     spec: TaskSpec
     config: object
@@ -79,6 +80,7 @@ class Setup:
     prepared: Prepared
     removed: list
     lock: RunLock
+    world: World = SOLO
 
     @property
     def task(self):
@@ -98,38 +100,69 @@ class Setup:
         self.close()
 
 
-def prepare(task: str, config=None, data: dict | None = None) -> Setup:
+def prepare(task: str, config=None, data: dict | None = None, world: World = SOLO) -> Setup:
     """Check the run folder (new, or resumed / overwritten as asked) and, on --resume, that the
     settings are the run's own; seed; read the data (or take `data` from Python, where the task
     allows it) and build the task and the model. Nothing is written before all that passed;
-    then the folder is locked, marked as a run, and given the config and the task's metadata."""
+    then the folder is locked, marked as a run, and given the config and the task's metadata.
+    With several processes (`world`) every rank does the checks and builds its shard, the
+    ranks compare their settings, and rank 0 alone then claims and writes the folder."""
     spec = registry.get(task)
     config = make_config(task, config)
     if data is not None and not spec.in_memory:
         able = [name for name, other in registry.TASKS.items() if other.in_memory]
         raise ConfigError(f"the {task} task reads its data from files; data given from Python "
                           f"works for: {', '.join(able)}")
+    failure, ready = None, None
+    try:
+        ready = ready_to_train(spec, config, data, world)
+    except UserError as error:
+        if not world.parallel:
+            raise
+        failure = str(error)
+    size = sum(p.numel() for p in ready[2].model.parameters()) if ready else None
+    agree(world, failure, {**to_dict(config), "model parameters": size})
+    run_dir, device, prepared = ready
+    lock, removed = RunLock(run_dir), []
+    try:
+        if world.writer:
+            lock = claim(run_dir, config)
+            removed = start_run_folder(run_dir, config, spec.name)
+            write_json(run_dir / "task.json", prepared.task.meta())
+    except UserError as error:
+        lock.release()
+        if not world.parallel:
+            raise
+        failure = str(error)
+    except BaseException:
+        lock.release()
+        raise
+    agree(world, world.broadcast(failure), {})
+    return Setup(spec, config, run_dir, device, prepared, removed, lock, world)
+
+
+def ready_to_train(spec: TaskSpec, config, data, world: World):
+    """(run folder, device, Prepared) after every check that writes nothing; with several
+    processes, the task sharded for this rank (and the rank's own random stream after the
+    model's initial weights, which every rank draws alike)."""
     run_dir, device = check_run_folder(config)
+    device = device_of(world, device)
     torch.manual_seed(config.seed)  # once: the model's initial weights and all that follows
     last, resumed = run_dir / "last.safetensors", None
     if config.resume:
         saved, resumed = load_checkpoint(last)
         check_resume(config, spec.name, resumed, last)
     prepared = spec.prepare(config, device, resumed, data)
+    if world.parallel:
+        prepared.task.shard(world.rank, world.world_size)
+        torch.manual_seed(config.seed + world.rank)  # dropout masks differ from rank to rank
     if config.resume:
-        check_resumable(last, saved, resumed, prepared.model)
+        check_resumable(last, saved, resumed, prepared.model, world)
     elif config.start_from is not None:
         start_from(prepared.model, spec, config.start_from)
     if config.prune == "units":
         stack_of(prepared.model, config.sparsity)  # ConfigError now if they cannot be removed
-    lock = claim(run_dir, config)
-    try:
-        removed = start_run_folder(run_dir, config, spec.name)
-        write_json(run_dir / "task.json", prepared.task.meta())
-    except BaseException:
-        lock.release()
-        raise
-    return Setup(spec, config, run_dir, device, prepared, removed, lock)
+    return run_dir, device, prepared
 
 
 def start_from(model: torch.nn.Module, spec: TaskSpec, run_dir: str) -> None:
@@ -176,17 +209,26 @@ def train(task: str, config=None, progress: Callable[[dict], None] | None = None
     steps, why it stopped, whether it failed, the baseline, and the best checkpoint's figures
     ("valid", "test", ...). `progress(event)` sees every event as it happens: "start",
     "baseline", and fit()'s "step", "skip", "eval", "diagnosis", "stop". `data`: training
-    examples from Python (see `prepare`)."""
-    setup = prepare(task, config, data)
+    examples from Python (see `prepare`). A process started by torchrun trains its rank's
+    shard of the run with the others (train/distributed.py); `progress` sees rank 0's events
+    and the other ranks return only how the run ended."""
+    config = make_config(task, config)
+    world = join(config.dist_timeout, choose_device(config.device).type == "cuda")
     try:
-        return run_prepared(setup, progress or (lambda event: None))
+        setup = prepare(task, config, data, world)
+        try:
+            return run_prepared(setup, progress or (lambda event: None))
+        finally:
+            setup.close()
     finally:
-        setup.close()
+        world.close()
 
 
 def run_prepared(setup: Setup, report: Callable[[dict], None]) -> dict:
     """Train a prepared run to its end and return its summary (see `train`)."""
     spec, config, run_dir, prepared = setup.spec, setup.config, setup.run_dir, setup.prepared
+    if not setup.world.writer:
+        return follow(setup)
     report({"event": "start", "task": spec.name, "run": str(run_dir), "device": setup.device.type,
             "facts": prepared.facts, "parameters": parameter_table(setup.model),
             "removed": setup.removed})
@@ -196,7 +238,7 @@ def run_prepared(setup: Setup, report: Callable[[dict], None]) -> dict:
     board = TensorBoardLog(run_dir / "tensorboard") if config.tensorboard else None
     stop, smoothed, points = {}, None, []
     try:
-        for event in fit(setup.model, setup.task, config, run_dir, setup.device):
+        for event in fit(setup.model, setup.task, config, run_dir, setup.device, setup.world):
             if event["event"] == "step":
                 loss = event["loss"]
                 smoothed = loss if smoothed is None else 0.95 * smoothed + 0.05 * loss
@@ -212,7 +254,8 @@ def run_prepared(setup: Setup, report: Callable[[dict], None]) -> dict:
             board.close()
     plot_curves(read_log(run_dir, "metrics.jsonl"), points, run_dir / "curves.png")
     summary = {"task": spec.name, "run": str(run_dir), "steps": stop["step"],
-               "stop_reason": stop["reason"], "failed": stop["failed"], "baseline": baseline}
+               "stop_reason": stop["reason"], "failed": stop["failed"], "baseline": baseline,
+               "processes": setup.world.world_size}
     model = setup.model
     if config.prune == "units" and not stop["failed"]:
         model = compact_checkpoints(setup, spec, config)
@@ -220,6 +263,16 @@ def run_prepared(setup: Setup, report: Callable[[dict], None]) -> dict:
     summary.update(final_figures(spec, setup.task, model, run_dir, setup.device))
     write_json(run_dir / "summary.json", summary)
     return summary
+
+
+def follow(setup: Setup) -> dict:
+    """A rank other than 0: train along, write nothing, report how the run ended."""
+    stop = {}
+    for event in fit(setup.model, setup.task, setup.config, setup.run_dir, setup.device,
+                     setup.world):
+        stop = event if event["event"] == "stop" else stop
+    return {"task": setup.spec.name, "run": str(setup.run_dir), "rank": setup.world.rank,
+            "steps": stop["step"], "stop_reason": stop["reason"], "failed": stop["failed"]}
 
 
 def final_figures(spec: TaskSpec, task, model, run_dir: Path, device) -> dict:
@@ -233,117 +286,3 @@ def final_figures(spec: TaskSpec, task, model, run_dir: Path, device) -> dict:
     load_weights(model, split_prefix(tensors, "model"), path)
     model.to(device).eval()
     return {"checkpoint": path.stem, **spec.final(task, model, run_dir)}
-
-
-def open_run(run_dir: str | Path, which: str = "best", device: str = "auto") -> Run:
-    """A saved run, its model loaded from checkpoint `which` ("best", else "last"). The model
-    its config describes is first built on PyTorch's meta device (no memory) and its shapes
-    checked against the weights, so a checkpoint whose config does not fit its weights is one
-    error, before anything is allocated."""
-    path, tensors, meta = open_checkpoint(run_dir, which)
-    name = meta["task"]["name"]
-    if name not in registry.TASKS:
-        raise CheckpointError(f"{path}: a checkpoint of an unknown task ({name!r})")
-    spec = registry.TASKS[name]
-    config = checked_config(spec, meta, path)
-    chosen = choose_device(device)
-    weights = split_prefix(tensors, "model")
-    task, build = spec.reopen(config, meta, chosen)
-    with torch.device("meta"):
-        check_weights(build(), weights, path)
-    model = build()
-    load_weights(model, weights, path)
-    return Run(spec, config, task, model.to(chosen).eval(), meta, Path(run_dir), path, chosen)
-
-
-def checked_config(spec: TaskSpec, meta: dict, path: Path):
-    """The run's config from a checkpoint, every key checked; CheckpointError if it is not one
-    this task can have, or its task metadata is damaged."""
-    try:
-        return from_dict(spec.config_class, meta["config"])
-    except ConfigError as error:
-        raise CheckpointError(f"{path}: its saved config is not valid ({error})") from None
-
-
-@dataclasses.dataclass
-class Run:
-    """A reopened run: its task spec, config, task (without training data), model (eval mode),
-    checkpoint metadata, folder, checkpoint path and device. What it can do depends on the
-    task: `evaluate`, `predict`, `generate`, `forecast`, `backtest`, `translate`, `caption`,
-    `transcribe`, `stream`;
-    every run can `diagnose`."""
-
-    spec: TaskSpec
-    config: object
-    task: object
-    model: torch.nn.Module
-    meta: dict
-    run_dir: Path
-    path: Path
-    device: torch.device
-
-    @property
-    def name(self) -> str:
-        return self.spec.name
-
-    def _capability(self, verb: str):
-        found = getattr(self.spec, verb)
-        if found is None:
-            able = [name for name, spec in registry.TASKS.items() if getattr(spec, verb)]
-            raise UserError(f"{self.path}: `{verb}` works on {', '.join(able)} runs; this is a "
-                            f"{self.name} run")
-        return found
-
-    def evaluate(self, data: str | None = None, **options) -> dict:
-        return self._capability("evaluate")(self, data, **options)
-
-    def predict(self, source: str = "-", **options) -> list[dict]:
-        return self._capability("predict")(self, source, **options)
-
-    def generate(self, prime: str = "", length: int = 500, **sampling) -> str:
-        return self._capability("generate")(self, prime, length, **sampling)
-
-    def forecast(self, data: str | None = None, horizon: int | None = None) -> list[dict]:
-        return self._capability("forecast")(self, data, horizon)
-
-    def backtest(self, data: str | None = None, folds: int = 5) -> dict:
-        return self._capability("backtest")(self, data, folds)
-
-    def translate(self, source: str = "-", **options) -> list[dict]:
-        return self._capability("translate")(self, source, **options)
-
-    def caption(self, images, **options) -> list[dict]:
-        return self._capability("caption")(self, images, **options)
-
-    def transcribe(self, paths, **options) -> list[dict]:
-        return self._capability("transcribe")(self, paths, **options)
-
-    def stream(self, path, chunk_ms: float = 200.0):
-        """The partial transcripts of `path` fed in `chunk_ms` chunks (a generator)."""
-        return self._capability("stream")(self, path, chunk_ms)
-
-    def diagnose(self, thresholds: Thresholds | None = None, out: str | Path | None = None) -> dict:
-        """The gradient diagnosis on the run's own held-out data, with the pre-clip gradient
-        norms of its training; writes diagnosis.json, gradient_flow.png, saturation.png (and
-        gradient_heatmap.png when training diagnosed) to `out` (default: the run folder)."""
-        folder = Path(out) if out is not None else self.run_dir
-        writable_folder(folder)
-        self.spec.attach_data(self.task)
-        grad_norms = [record["grad_norm"] for record in read_log(self.run_dir, "steps.jsonl")
-                      if isinstance(record.get("grad_norm"), (int, float))]
-        report = self.task.diagnose(self.model, grad_norms or None, thresholds)
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise UserError(f"cannot create {folder} ({error.strerror})") from None
-        json_file, flow_file, saturation_file, heatmap_file = (folder / n for n in DIAGNOSIS_FILES)
-        write_json(json_file, report)
-        plot_gradient_flow(report["flow"]["last_loss"], flow_file)
-        plot_saturation(report["saturation"], saturation_file)
-        records = [r for r in read_log(self.run_dir, "diagnostics.jsonl")
-                   if isinstance(r.get("flow"), dict) and r["flow"] and isinstance(r.get("step"), int)]
-        key = next(iter(records[0]["flow"])) if records else None
-        if key is not None:
-            plot_flow_heatmap(records, key, heatmap_file)
-        return report
-

@@ -41,14 +41,19 @@ class Task(Protocol):
 
     def shard(self, rank: int, world_size: int) -> None: ...
 
+    def evaluate_across(self, model: nn.Module, world) -> dict: ...
+
     def example_inputs(self) -> tuple: ...
 
 
 class TaskBase:
     """Defaults every task shares. A task implements `epoch_windows()` and `window_loss(model,
     epoch, window, state)` over the whole epoch; `shard` then gives this process every
-    world_size-th window from its rank on (a task whose windows carry state overrides it).
-    `diagnose` runs the gradient diagnosis on what `diagnosis_inputs(model)` returns."""
+    world_size-th window from its rank on, the same number on every rank (a task whose windows
+    carry state overrides it). Each epoch's windows are the task's own deterministic order
+    (seeded by the config and the epoch, length buckets kept), so the ranks' shares are
+    disjoint. `diagnose` runs the gradient diagnosis on what `diagnosis_inputs(model)`
+    returns."""
 
     selection: tuple[str, bool] = ("loss", False)
     rank: int = 0
@@ -61,12 +66,25 @@ class TaskBase:
         raise NotImplementedError
 
     def shard(self, rank: int, world_size: int) -> None:
-        """Train on this process's share of every epoch: windows rank, rank + world_size, ..."""
+        """Train on this process's share of every epoch: windows rank, rank + world_size, ...
+        (the last epoch_windows % world_size windows of an epoch are left out, so that every
+        rank takes as many steps). ConfigError when there are fewer windows than processes."""
         check_shard(rank, world_size)
+        windows = self.epoch_windows()
+        if windows < world_size:
+            raise ConfigError(f"the training data gives {windows} batch(es) per epoch, fewer than "
+                              f"the {world_size} processes; use a smaller --batch-size or fewer "
+                              f"processes")
         self.rank, self.world_size = rank, world_size
 
     def windows_per_epoch(self) -> int:
-        return len(range(self.rank, self.epoch_windows(), self.world_size))
+        return self.epoch_windows() // self.world_size
+
+    def evaluate_across(self, model, world) -> dict:
+        """Validation figures when several processes train, the same on every rank: rank 0
+        evaluates the whole held-out set and sends its figures (a task whose figures are sums
+        over its held-out data shares the data instead and adds the sums up: see LMTask)."""
+        return world.broadcast(self.evaluate(model) if world.writer else None)
 
     def train_loss(self, model, epoch: int, window: int, state) -> tuple:
         return self.window_loss(model, epoch, self.rank + window * self.world_size, state)

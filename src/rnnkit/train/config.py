@@ -33,6 +33,9 @@ class TrainConfig(Config):
                              choices=("auto", "cpu", "cuda"))
     precision: str = run_option("fp32", "autocast precision on GPU",
                                 choices=("fp32", "bf16", "fp16"))
+    dist_timeout: float = run_option(600.0, "seconds the processes of a multi-process run "
+                                     "(torchrun, --nproc) wait for each other: to meet, and at "
+                                     "each exchange", low=1.0)
     tensorboard: bool = run_option(False, "also write TensorBoard event files to RUN_DIR/tensorboard")
     batch_size: int = training_option(64, "sequences per batch", low=1)
     optimizer: str = training_option("adam", "optimiser", choices=OPTIMIZERS)

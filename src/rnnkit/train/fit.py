@@ -37,6 +37,7 @@ from rnnkit.train.checkpoint import (
     split_prefix,
 )
 from rnnkit.train.config import TrainConfig
+from rnnkit.train.distributed import SOLO, World, gather_state, own_rows
 from rnnkit.train.optim import Schedule, clip_gradients, make_optimizer
 from rnnkit.train.prune import Pruner
 from rnnkit.train.run_folder import truncate_logs
@@ -56,8 +57,11 @@ class Progress:
     history: list = field(default_factory=list)
 
 
-def fit(model, task, config: TrainConfig, run_dir: Path, device: torch.device):
-    """Train `model` on `task`; yield events: "step", "skip", "eval", "stop"."""
+def fit(model, task, config: TrainConfig, run_dir: Path, device: torch.device,
+        world: World = SOLO):
+    """Train `model` on `task`; yield events: "step", "skip", "eval", "stop". With several
+    processes (`world`, see train/distributed.py) every rank runs this same loop on its shard;
+    the gradients are averaged each step and rank 0 alone writes."""
     optimizer = make_optimizer(config.optimizer, model.parameters(), config.lr,
                                config.weight_decay, config.momentum)
     windows = task.windows_per_epoch()
@@ -70,10 +74,13 @@ def fit(model, task, config: TrainConfig, run_dir: Path, device: torch.device):
     progress, state = Progress(), None
     started = time.monotonic()
     if config.resume:
-        progress, state = restore(run_dir / "last.safetensors", model, optimizer, schedule, device)
+        progress, state = restore(run_dir / "last.safetensors", model, optimizer, schedule, device,
+                                  world)
+    world.broadcast_parameters(model)  # every rank starts from rank 0's weights, as DDP does
     pruner = Pruner(model, config, total_steps) if config.prune != "none" else None
     if config.resume:
-        truncate_logs(run_dir, progress.step)  # records after the checkpoint are redone
+        if world.writer:
+            truncate_logs(run_dir, progress.step)  # records after the checkpoint are redone
         done = budget_spent(config, progress, started) or (
             None if next(remaining_windows(progress, windows, config.epochs), None)
             else f"finished {config.epochs} epochs")
@@ -84,7 +91,7 @@ def fit(model, task, config: TrainConfig, run_dir: Path, device: torch.device):
     stop_reason = None
     grad_norms: list[float] = []  # pre-clip norms of this session's steps, for the diagnosis
     model.train()
-    with open(run_dir / "steps.jsonl", "a", encoding="utf-8") as step_log:  # loss, lr, |g| per step
+    with step_log_of(run_dir, world) as step_log:  # loss, lr, |g| per step
         for epoch, window in remaining_windows(progress, windows, config.epochs):
             if window == 0:
                 state = None  # each pass over the data starts from the initial state
@@ -93,7 +100,7 @@ def fit(model, task, config: TrainConfig, run_dir: Path, device: torch.device):
                 group["lr"] = lr
             tick = time.monotonic()
             loss, grad_norm, new_state, tokens = forward_backward(
-                model, task, optimizer, scaler, config, device, epoch, window, state)
+                model, task, optimizer, scaler, config, device, epoch, window, state, world)
             progress.epoch, progress.window = epoch, window + 1
             if not (math.isfinite(loss) and math.isfinite(grad_norm)):
                 progress.bad_steps += 1
@@ -122,16 +129,16 @@ def fit(model, task, config: TrainConfig, run_dir: Path, device: torch.device):
             grad_norms.append(grad_norm)
             if progress.step % config.eval_every == 0 or progress.step == total_steps:
                 yield evaluate_and_save(model, task, config, run_dir, optimizer, schedule, progress,
-                                        state, started, pruned_enough(pruner))
-            if config.diagnose_every and progress.step % config.diagnose_every == 0:
+                                        state, started, pruned_enough(pruner), world)
+            if config.diagnose_every and progress.step % config.diagnose_every == 0 and world.writer:
                 yield diagnose_and_log(model, task, run_dir, progress.step, grad_norms)
-            stop_reason = budget_spent(config, progress, started)
+            stop_reason = budget_spent(config, progress, started, world)
             if stop_reason:
                 break
     last_eval = progress.history[-1]["step"] if progress.history else -1
     if progress.bad_steps == 0 and progress.step > 0 and last_eval != progress.step:
         yield evaluate_and_save(model, task, config, run_dir, optimizer, schedule, progress, state,
-                                started, pruned_enough(pruner))
+                                started, pruned_enough(pruner), world)
     yield {"event": "stop", "reason": stop_reason or f"finished {config.epochs} epochs",
            "step": progress.step, "best_loss": progress.best_loss,
            "failed": progress.bad_steps >= config.max_bad_steps}
@@ -144,16 +151,23 @@ def remaining_windows(progress: Progress, windows: int, epochs: int):
             yield epoch, window
 
 
-def forward_backward(model, task, optimizer, scaler, config, device, epoch, window, state):
-    """Loss of one window, its gradients, clipped. Returns (loss, pre-clip gradient norm, new
-    state, tokens); the norm is NaN when the loss is not finite (nothing was backpropagated)."""
+def forward_backward(model, task, optimizer, scaler, config, device, epoch, window, state,
+                     world: World = SOLO):
+    """Loss of one window, its gradients (averaged over the ranks), clipped. Returns (loss,
+    pre-clip gradient norm, new state, tokens); the norm is NaN when the loss is not finite
+    (on any rank: then nothing was backpropagated, or the gradients are dropped)."""
     with autocast(device, config.precision):
         loss, new_state, tokens = task.train_loss(model, epoch, window, state)
     optimizer.zero_grad(set_to_none=True)
     value = float(loss.detach())
-    if not math.isfinite(value):
+    finite = math.isfinite(value)
+    if finite:
+        scaler.scale(loss).backward()
+    if world.parallel:
+        value, tokens, finite = world.average_gradients(
+            [p for p in model.parameters() if p.requires_grad], value, tokens, finite)
+    if not finite:
         return value, math.nan, new_state, tokens
-    scaler.scale(loss).backward()
     scaler.unscale_(optimizer)
     grad_norm = clip_gradients(model.parameters(), config.clip_norm, config.clip_value)
     if not math.isfinite(grad_norm):
@@ -161,15 +175,32 @@ def forward_backward(model, task, optimizer, scaler, config, device, epoch, wind
     return value, grad_norm, new_state, tokens
 
 
-def budget_spent(config: TrainConfig, progress: Progress, started: float) -> str | None:
-    """Why the run stops now (early stopping, --max-steps, --max-minutes), or None."""
+def budget_spent(config: TrainConfig, progress: Progress, started: float,
+                 world: World = SOLO) -> str | None:
+    """Why the run stops now (early stopping, --max-steps, --max-minutes), or None. The clock
+    is each rank's own, so the ranks agree on it (any rank out of time stops them all)."""
     if config.patience and progress.evals_without_gain >= config.patience:
         return f"early stop: no better validation loss in {config.patience} evaluations"
     if config.max_steps and progress.step >= config.max_steps:
         return f"reached --max-steps {config.max_steps}"
-    if config.max_minutes and time.monotonic() - started >= 60 * config.max_minutes:
+    if config.max_minutes and world.any(time.monotonic() - started >= 60 * config.max_minutes):
         return f"reached --max-minutes {config.max_minutes:g}"
     return None
+
+
+def step_log_of(run_dir: Path, world: World):
+    """steps.jsonl, open for appending (rank 0), or a sink (the other ranks write nothing)."""
+    if world.writer:
+        return open(run_dir / "steps.jsonl", "a", encoding="utf-8")
+    return contextlib.nullcontext(_Sink())
+
+
+class _Sink:
+    def write(self, text: str) -> None:
+        pass
+
+    def flush(self) -> None:
+        pass
 
 
 def autocast(device: torch.device, precision: str):
@@ -187,11 +218,12 @@ def pruned_enough(pruner) -> bool:
 
 
 def evaluate_and_save(model, task, config, run_dir: Path, optimizer, schedule, progress: Progress,
-                      state, started: float, selectable: bool = True) -> dict:
+                      state, started: float, selectable: bool = True, world: World = SOLO) -> dict:
     """Validation metrics; `best` when they improve (and `selectable`); `last` always, unless
     the model has broken (non-finite weights or loss): then the checkpoints kept are the last
-    good ones. One line in metrics.jsonl either way."""
-    metrics = task.evaluate(model)
+    good ones. One line in metrics.jsonl either way. With several processes the metrics are
+    the same on every rank (`Task.evaluate_across`) and rank 0 writes."""
+    metrics = task.evaluate_across(model, world) if world.parallel else task.evaluate(model)
     healthy = math.isfinite(metrics["loss"]) and all(
         bool(torch.isfinite(p).all()) for p in model.parameters())
     if healthy:
@@ -207,11 +239,14 @@ def evaluate_and_save(model, task, config, run_dir: Path, optimizer, schedule, p
               "minutes": (time.monotonic() - started) / 60, "lr": schedule.lr(progress.step),
               **{f"valid_{k}": v for k, v in metrics.items()}}
     progress.history.append(record)
-    with open(run_dir / "metrics.jsonl", "a", encoding="utf-8") as log:
-        log.write(json.dumps(record) + "\n")
+    if world.writer:
+        with open(run_dir / "metrics.jsonl", "a", encoding="utf-8") as log:
+            log.write(json.dumps(record) + "\n")
     if healthy:
         tensors, meta = checkpoint_contents(model, task, config, optimizer, schedule, progress,
-                                            state)
+                                            state, world)
+        if not world.writer:
+            return {"event": "eval", "improved": improved, "kept": healthy, **record}
         if improved:
             save_checkpoint(run_dir / "best.safetensors", tensors, dict(meta))
         save_checkpoint(run_dir / "last.safetensors", tensors, meta)
@@ -229,19 +264,27 @@ def diagnose_and_log(model, task, run_dir: Path, step: int, grad_norms: list[flo
     return {"event": "diagnosis", **record}
 
 
-def checkpoint_contents(model, task, config, optimizer, schedule, progress, state):
+def checkpoint_contents(model, task, config, optimizer, schedule, progress, state,
+                        world: World = SOLO):
+    """What `last` and `best` hold. With several processes: the carried state of all ranks'
+    rows, in rank order (the state one process with all the rows would carry), and each rank's
+    random-number state (rank r > 0 as `rng.rank.r`); the rest is the same on every rank."""
     tensors = {f"model.{k}": v for k, v in model.state_dict().items()}
     optim_tensors, optim_meta = optimizer_to_tensors(optimizer)
     tensors.update({f"optim.{k}": v for k, v in optim_tensors.items()})
-    tensors["rng.torch"] = torch.get_rng_state()
+    rngs = world.gather_tensors(torch.get_rng_state())
+    tensors["rng.torch"] = rngs[0]
+    tensors.update({f"rng.rank.{rank}": rng for rank, rng in enumerate(rngs) if rank})
     if torch.cuda.is_available():
-        tensors["rng.cuda"] = torch.cuda.get_rng_state()
+        tensors["rng.cuda"] = torch.cuda.get_rng_state()  # (each GPU rank's own: not kept)
+    state = gather_state(world, state)
     leaves = state_leaves(state)
     tensors.update({f"state.{i}": leaf for i, leaf in enumerate(leaves)})
     meta = {"format": "rnnkit-checkpoint", "version": 1, "config": to_dict(config),
             "task": task.meta(), "optimizer": optim_meta, "schedule": schedule.state(),
             "progress": {**progress.__dict__, "best_loss": _finite(progress.best_loss)},
-            "state_type": None if state is None else type(state).__name__}
+            "state_type": None if state is None else type(state).__name__,
+            "world_size": world.world_size}
     return tensors, meta
 
 
@@ -249,10 +292,16 @@ def _finite(value: float):
     return value if math.isfinite(value) else None
 
 
-def check_resumable(path: Path, tensors: dict, meta: dict, model) -> None:
+def check_resumable(path: Path, tensors: dict, meta: dict, model, world: World = SOLO) -> None:
     """CheckpointError naming what in checkpoint `path` (read: its tensors and metadata)
-    cannot continue a run of `model`: the progress, the weights' shapes, the optimiser and
-    schedule state, the RNG state. Called before anything of the run is written."""
+    cannot continue a run of `model` on `world`'s processes: the number of processes, the
+    progress, the weights' shapes, the optimiser and schedule state, the RNG state. Called
+    before anything of the run is written."""
+    saved_world = meta.get("world_size", 1)
+    if saved_world != world.world_size:
+        raise CheckpointError(f"{path}: the run was trained on {saved_world} process(es); resume "
+                              f"it on {saved_world} (this is {world.world_size}): each carries "
+                              f"its own rows and random state")
     saved_progress(path, meta.get("progress"))
     check_weights(model, split_prefix(tensors, "model"), path)
     if not isinstance(meta.get("optimizer"), dict) or not isinstance(meta.get("schedule"), dict):
@@ -262,17 +311,18 @@ def check_resumable(path: Path, tensors: dict, meta: dict, model) -> None:
     if missing:
         raise CheckpointError(f"{path}: it lacks the optimiser's {', '.join(missing[:3])}"
                               f"{' ...' if len(missing) > 3 else ''}: it cannot be resumed exactly")
-    rng = tensors.get("rng.torch")
     expected = torch.get_rng_state()
-    if rng is None or rng.shape != expected.shape or rng.dtype != expected.dtype:
-        raise CheckpointError(f"{path}: its random-number state is missing or damaged")
+    for name in ["rng.torch", *(f"rng.rank.{rank}" for rank in range(1, world.world_size))]:
+        rng = tensors.get(name)
+        if rng is None or rng.shape != expected.shape or rng.dtype != expected.dtype:
+            raise CheckpointError(f"{path}: its random-number state is missing or damaged")
 
 
-def restore(path: Path, model, optimizer, schedule, device):
+def restore(path: Path, model, optimizer, schedule, device, world: World = SOLO):
     """Load `last` into the model, optimiser, schedule and RNG; return progress and carried
-    state, all checked first."""
+    state, all checked first. Each rank takes its own random state and rows of the state."""
     tensors, meta = load_checkpoint(path)
-    check_resumable(path, tensors, meta, model)
+    check_resumable(path, tensors, meta, model, world)
     progress = saved_progress(path, meta["progress"])
     load_weights(model, split_prefix(tensors, "model"), path)
     optimizer_from_tensors(optimizer, split_prefix(tensors, "optim"), meta["optimizer"])
@@ -280,14 +330,14 @@ def restore(path: Path, model, optimizer, schedule, device):
         schedule.load_state(meta["schedule"])
     except (KeyError, TypeError, ValueError):
         raise CheckpointError(f"{path}: its schedule state is damaged") from None
-    torch.set_rng_state(tensors["rng.torch"])
+    torch.set_rng_state(tensors["rng.torch" if world.writer else f"rng.rank.{world.rank}"])
     if "rng.cuda" in tensors and torch.cuda.is_available():
         torch.cuda.set_rng_state(tensors["rng.cuda"])
     leaves = [v.to(device) for k, v in sorted(split_prefix(tensors, "state").items())]
     state = None
     if leaves:
         template = LSTMState(*leaves) if meta.get("state_type") == "LSTMState" else leaves[0]
-        state = state_from_leaves(template, leaves)
+        state = own_rows(world, state_from_leaves(template, leaves))
     return progress, state
 
 

@@ -69,7 +69,8 @@ def check_run_folder(config) -> tuple[Path, torch.device]:
 
 # what may change when a run is resumed: where and how long it runs, and what it logs
 RESUMABLE = {"out", "resume", "overwrite", "device", "epochs", "max_steps", "max_minutes",
-             "patience", "max_bad_steps", "eval_every", "diagnose_every", "tensorboard"}
+             "patience", "max_bad_steps", "eval_every", "diagnose_every", "tensorboard",
+             "dist_timeout"}
 
 
 def check_resume(config, task_name: str, meta: dict, path: Path) -> None:

@@ -78,10 +78,18 @@ def metrics_from_loss(loss: float, level: str) -> dict:
     return {"loss": loss, "perplexity": math.exp(min(loss, 700.0)), bits: loss / math.log(2)}
 
 
-@torch.no_grad()
 def evaluate_stream(model: LanguageModel, batches: StreamBatches, level: str,
                     max_windows: int = 0, device=None) -> dict:
     """Metrics over the stream, state carried window to window as in training."""
+    total, count = stream_sums(model, batches, max_windows, device)
+    return metrics_from_loss(total / count, level)
+
+
+@torch.no_grad()
+def stream_sums(model: LanguageModel, batches: StreamBatches, max_windows: int = 0,
+                device=None) -> tuple[float, int]:
+    """(sum of the token losses in nats, tokens) over the first `max_windows` windows of the
+    stream (all when 0), state carried window to window as in training."""
     state, total, count = None, 0.0, 0
     windows = len(batches) if not max_windows else min(max_windows, len(batches))
     with evaluating(model):
@@ -91,7 +99,7 @@ def evaluate_stream(model: LanguageModel, batches: StreamBatches, level: str,
             total += F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1),
                                      reduction="sum").item()
             count += y.numel()
-    return metrics_from_loss(total / count, level)
+    return total, count
 
 
 @torch.no_grad()
