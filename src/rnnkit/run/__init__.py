@@ -31,7 +31,7 @@ from rnnkit.train.checkpoint import (
     split_prefix,
     write_json,
 )
-from rnnkit.train.distributed import SOLO, World, agree, device_of, join
+from rnnkit.train.distributed import SOLO, DistributedError, World, agree, device_of, join
 from rnnkit.train.fit import check_resumable, fit
 from rnnkit.train.plots import plot_curves
 from rnnkit.train.prune import stack_of
@@ -214,14 +214,21 @@ def train(task: str, config=None, progress: Callable[[dict], None] | None = None
     and the other ranks return only how the run ended."""
     config = make_config(task, config)
     world = join(config.dist_timeout, choose_device(config.device).type == "cuda")
+    together = True  # every rank is alive at the end (else the group is left as it is)
     try:
         setup = prepare(task, config, data, world)
         try:
             return run_prepared(setup, progress or (lambda event: None))
         finally:
             setup.close()
+    except DistributedError as error:
+        together = not error.lost
+        raise
+    except BaseException:
+        together = False
+        raise
     finally:
-        world.close()
+        world.close(together)
 
 
 def run_prepared(setup: Setup, report: Callable[[dict], None]) -> dict:

@@ -31,7 +31,12 @@ from rnnkit.state import map_state
 
 
 class DistributedError(UserError):
-    """Another process of the run failed, disagreed, or never came."""
+    """Another process of the run failed, disagreed, or never came. `lost`: contact with a
+    process was lost (it died, or did not answer in time)."""
+
+    def __init__(self, message: str, lost: bool = False) -> None:
+        super().__init__(message)
+        self.lost = lost
 
 
 LAUNCH_VARIABLES = ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT")
@@ -73,8 +78,18 @@ class World:
     def parallel(self) -> bool:
         return self.world_size > 1
 
-    def close(self) -> None:
-        if self.parallel and dist.is_initialized():
+    def close(self, together: bool = True) -> None:
+        """Leave the process group. `together`: every rank is alive and leaving now (the run
+        ended, or every rank refused the same start), so they first wait for each other: a
+        rank that destroys its group while another still uses it aborts (gloo). Otherwise
+        (a peer is gone) the group is left as it is, as the process ends."""
+        if not (self.parallel and dist.is_initialized()):
+            return
+        if together:
+            try:
+                dist.barrier()
+            except RuntimeError:
+                return
             dist.destroy_process_group()
 
     def _call(self, collective, *args, **kwargs):
@@ -84,8 +99,8 @@ class World:
             raise DistributedError(
                 f"rank {self.rank}: lost contact with the other processes of the run "
                 f"({first_words(error)}); "
-                f"the last checkpoint is intact: start all {self.world_size} again with --resume"
-            ) from None
+                f"the last checkpoint is intact: start all {self.world_size} again with --resume",
+                lost=True) from None
 
     def sum(self, values: Tensor) -> Tensor:
         """The element-wise sum of `values` over the ranks (a new tensor)."""
