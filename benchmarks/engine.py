@@ -2,9 +2,10 @@
 
 fwd+bwd seconds, median of interleaved runs, for (T, B, D, H) shapes:
 - rnnkit fused LSTM/GRU vs bare torch.nn.LSTM/GRU (target >= 0.97x: no overhead);
-- rnnkit loop and bptt backends, as ratios to bare torch;
+- rnnkit loop, bptt and compiled backends, as ratios to bare torch;
 - LN-LSTM with recurrent dropout and zoneout: rnnkit vs a naive autograd loop of that cell
-  (target >= 2x);
+  (target >= 2x), and every path of it as a ratio to the bare fused plain LSTM (issue "a
+  compiled recurrent step": compiled >= 0.7x); the compiled path's build time beside it;
 - memory kept for backward by the bptt backend vs autograd's loop at T = 500 (target <= 0.5x).
 Ratios are speed-ups: baseline time / rnnkit time (> 1 means rnnkit is faster).
 """
@@ -17,6 +18,7 @@ import torch.nn.functional as F
 import rnnkit
 from benchmarks.peak_memory import in_fresh_process
 from benchmarks.timing import fwd_bwd, saved_bytes, time_interleaved
+from rnnkit.layers.compiled import build_report
 
 SHAPES = [(100, 32, 64, 256), (50, 16, 32, 128), (200, 64, 128, 512)]
 
@@ -61,20 +63,23 @@ def speed_rows(repeats: int) -> list[dict]:
             ("GRU", torch.nn.GRU),
         ):
             bare = torch_class(D, H, batch_first=True)
-            ours = {b: rnnkit.from_torch(bare) for b in ("fused", "loop", "bptt")}
+            paths = ("fused", "loop", "bptt", "compiled") if kind == "LSTM" else ("fused", "loop", "bptt")
+            ours = {b: rnnkit.from_torch(bare) for b in paths}
             for backend, layer in ours.items():
                 layer.backend = backend
             runs = {"torch": fwd_bwd(bare, x)}
             runs.update({b: fwd_bwd(layer, x) for b, layer in ours.items()})
             times = time_interleaved(runs, repeats=repeats)
             rows.append({"shape": (T, B, D, H), "cell": kind, **times})
-        variant = rnnkit.LSTM(D, H, layer_norm=True, recurrent_dropout=0.25, zoneout=0.1)
-        naive = NaiveLNLSTM(variant.cells()[0])
-        looped = rnnkit.LSTM(D, H, layer_norm=True, recurrent_dropout=0.25, zoneout=0.1,
-                             backend="loop")
-        looped.load_state_dict(variant.state_dict())
+        variant = {b: rnnkit.LSTM(D, H, layer_norm=True, recurrent_dropout=0.25, zoneout=0.1,
+                                  backend=b) for b in ("loop", "bptt", "compiled")}
+        for layer in variant.values():
+            layer.load_state_dict(variant["loop"].state_dict())
+        naive = NaiveLNLSTM(variant["loop"].cells()[0])
+        fused = torch.nn.LSTM(D, H, batch_first=True)
         times = time_interleaved(
-            {"naive": fwd_bwd(naive, x), "loop": fwd_bwd(looped, x), "bptt": fwd_bwd(variant, x)},
+            {"naive": fwd_bwd(naive, x), "torch": fwd_bwd(fused, x),
+             **{b: fwd_bwd(layer, x) for b, layer in variant.items()}},
             repeats=repeats,
         )
         rows.append({"shape": (T, B, D, H), "cell": "LN-LSTM+rd+zo", **times})
@@ -92,7 +97,7 @@ def memory_rows(T: int = 500, B: int = 32, D: int = 64, H: int = 256) -> list[st
         "|---|---|---|---|",
     ]
     peaks = {}
-    for backend in ("loop", "bptt", "fused"):
+    for backend in ("loop", "bptt", "compiled", "fused"):
         layer.backend = backend
         kept = saved_bytes(lambda: layer(x)[0].sum()) / 2**20
         peaks[backend] = in_fresh_process(backend, T, B, D, H)
@@ -103,29 +108,36 @@ def memory_rows(T: int = 500, B: int = 32, D: int = 64, H: int = 256) -> list[st
 
 def run(quick: bool = False) -> str:
     repeats = 2 if quick else 5
+    build = build_report()
     rows = speed_rows(repeats)
     lines = [
         "## Recurrent engine: fwd+bwd, CPU, median of interleaved runs",
         f"torch {torch.__version__}, {torch.get_num_threads()} threads",
         "",
-        "| (T, B, D, H) | cell | baseline s | fused | loop | bptt |",
-        "|---|---|---|---|---|---|",
+        f"compiled path: built or loaded in {build['seconds']:.1f} s "
+        f"({'available' if build['available'] else 'not built: ' + str(build['reason'])})",
+        "",
+        "| (T, B, D, H) | cell | baseline s | fused | loop | bptt | compiled |",
+        "|---|---|---|---|---|---|---|",
     ]
     for row in rows:
-        if "torch" in row:
+        if "naive" not in row:
             base = row["torch"]
-            ratios = " | ".join(f"{base / row[b]:.2f}x" for b in ("fused", "loop", "bptt"))
+            ratios = " | ".join(f"{base / row[b]:.2f}x" if b in row else "—"
+                                for b in ("fused", "loop", "bptt", "compiled"))
             lines.append(f"| {row['shape']} | {row['cell']} vs torch.nn | {base:.4f} | {ratios} |")
     lines += [
         "",
-        "| (T, B, D, H) | cell | naive loop s | rnnkit loop | rnnkit bptt (auto) |",
-        "|---|---|---|---|---|",
+        "| (T, B, D, H) | cell | naive loop s | fused plain LSTM s | loop | bptt | compiled "
+        "(auto) | compiled vs fused plain |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         if "naive" in row:
             lines.append(
-                f"| {row['shape']} | {row['cell']} | {row['naive']:.4f} | "
-                f"{row['naive'] / row['loop']:.2f}x | {row['naive'] / row['bptt']:.2f}x |"
+                f"| {row['shape']} | {row['cell']} | {row['naive']:.4f} | {row['torch']:.4f} | "
+                + " | ".join(f"{row['naive'] / row[b]:.2f}x" for b in ("loop", "bptt", "compiled"))
+                + f" | {row['torch'] / row['compiled']:.2f}x |"
             )
     lines += ["", *memory_rows()]
     return "\n".join(lines)

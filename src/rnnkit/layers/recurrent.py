@@ -8,6 +8,7 @@ from torch._higher_order_ops.scan import scan
 
 from rnnkit.bptt import run_bptt
 from rnnkit.cells.base import RecurrentCell
+from rnnkit.layers.compiled import run_compiled
 from rnnkit.state import (
     reverse_within_lengths,
     state_from_leaves,
@@ -128,6 +129,8 @@ class Recurrent(nn.Module):
                     recorder.add(key, norms)
 
             out, state = run_bptt(self.cell, x, state, mask, on_backward)
+        elif backend == "compiled":
+            out, state = run_compiled(self.cell, x, state, mask)
         elif backend == "scan":
             out, state = run_scan(self.cell, x, state, mask)
         else:

@@ -4,11 +4,14 @@ Three backends, one set of parameters:
 - "fused": PyTorch's fused kernels over the whole stack (plain cells; see `fused.py`);
 - "loop":  the reference loop over each cell (every variant; autograd does the gradients);
 - "bptt":  the hand-derived backward pass of `rnnkit.bptt` (plain cells; records ∂L/∂s_t);
+- "compiled": the LSTM's time loop, forward and backward, in C++ (`compiled.py`): the LSTM
+           and its layer-norm / recurrent-dropout / zoneout variants, where it is built;
 - "scan":  the reference loop as one `scan` node (every variant): what export traces, so the
            exported graph runs any number of steps; for inference (under no_grad). Never
            chosen by "auto".
-"auto" picks "bptt" when a recorder is given, else the first of "fused", "bptt" (which is the
-fast path of the LSTM variants), "loop" that can serve; a single step on the CPU runs "loop".
+"auto" picks "bptt" when a recorder is given, else the first of "fused", "compiled" (the fast
+path of the LSTM variants), "bptt", "loop" that can serve; a single step on the CPU runs
+"loop".
 """
 
 from __future__ import annotations
@@ -23,11 +26,12 @@ from rnnkit.bptt import bptt_unsupported_reason
 from rnnkit.cells.base import RecurrentCell
 from rnnkit.checks import check_choice, check_probability, check_size
 from rnnkit.layers.bidirectional import Bidirectional, merge_directions
+from rnnkit.layers.compiled import compiled_unsupported_reason
 from rnnkit.layers.fused import flat_weights, run_fused
 from rnnkit.layers.recurrent import Recurrent
 from rnnkit.state import stack_states, state_from_leaves, state_leaves, unstack_states
 
-BACKENDS = ("auto", "fused", "loop", "bptt", "scan")
+BACKENDS = ("auto", "fused", "loop", "bptt", "scan", "compiled")
 
 
 def single_cpu_step(x: Tensor) -> bool:
@@ -108,6 +112,8 @@ class StackedRecurrent(nn.Module):
                 return self._checked("bptt")
             if self.unfusable_reason() is None:
                 return "loop" if x is not None and single_cpu_step(x) else "fused"
+            if self._compiled_reason() is None:
+                return "compiled"
             return "bptt" if self._bptt_reason() is None else "loop"
         if recorder is not None and backend != "bptt":
             raise ValueError(f"recording state gradients needs backend 'bptt', not {backend!r}")
@@ -115,7 +121,7 @@ class StackedRecurrent(nn.Module):
 
     def _checked(self, backend: str) -> str:
         reasons = {"fused": self.unfusable_reason, "loop": lambda: None, "scan": lambda: None}
-        reasons["bptt"] = self._bptt_reason
+        reasons["bptt"], reasons["compiled"] = self._bptt_reason, self._compiled_reason
         reason = reasons[backend]()
         if reason is not None:
             raise ValueError(f"backend={backend!r} cannot serve this layer's options: {reason}")
@@ -123,6 +129,9 @@ class StackedRecurrent(nn.Module):
 
     def _bptt_reason(self) -> str | None:
         return next(filter(None, map(bptt_unsupported_reason, self.cells())), None)
+
+    def _compiled_reason(self) -> str | None:
+        return next(filter(None, map(compiled_unsupported_reason, self.cells())), None)
 
     # ----------------------------------------------------------------- forward
     def forward(self, x: Tensor, lengths=None, state=None, *, recorder=None, backend=None):

@@ -1,0 +1,385 @@
+// The compiled path of the LSTM variants: the whole time loop, forward and backward, in C++.
+//
+// The same equations and the same derivatives as rnnkit/bptt/lstm_variants.py (read its
+// docstring: the symbols below are its symbols). Per step, the recurrent matrix product goes
+// to ATen (oneDNN / BLAS); sigmoid and tanh go to ATen's vectorised kernels, once per step
+// over the whole gate block; everything else a step does (recurrent dropout, the layer
+// norms, the cell update, zoneout, the length mask, and in the backward pass every local
+// derivative) is one pass of plain loops over (B, H) here, with no Python in between.
+// The backward recomputes each chunk of steps' gates at once from the saved h_t, c_t (batched
+// ATen calls), as the Python path does, so memory stays that of the bptt backend.
+
+#include <torch/extension.h>
+
+#include <cmath>
+#include <vector>
+
+namespace {
+
+constexpr double kEps = 1e-5;
+constexpr int64_t kChunk = 16;
+
+using at::Tensor;
+using c10::optional;
+
+// Row-wise layer norm of x (B, N) into y: y = γ ⊙ (x − μ)/σ (+ β) (+ add), keeping μ and 1/σ.
+template <typename scalar_t>
+void layer_norm_rows(const scalar_t* x, scalar_t* y, int64_t B, int64_t N, const scalar_t* gamma,
+                     const scalar_t* beta, const scalar_t* add, scalar_t* mean_out = nullptr,
+                     scalar_t* rstd_out = nullptr) {
+  for (int64_t b = 0; b < B; ++b) {
+    const scalar_t* row = x + b * N;
+    double mean = 0.0;
+    for (int64_t n = 0; n < N; ++n) mean += row[n];
+    mean /= N;
+    double var = 0.0;
+    for (int64_t n = 0; n < N; ++n) {
+      const double d = row[n] - mean;
+      var += d * d;
+    }
+    const scalar_t rstd = static_cast<scalar_t>(1.0 / std::sqrt(var / N + kEps));
+    const scalar_t mu = static_cast<scalar_t>(mean);
+    if (mean_out) mean_out[b] = mu;
+    if (rstd_out) rstd_out[b] = rstd;
+    scalar_t* out = y + b * N;
+    const scalar_t* plus = add ? add + b * N : nullptr;
+    for (int64_t n = 0; n < N; ++n) {
+      scalar_t v = (row[n] - mu) * rstd * gamma[n];
+      if (beta) v += beta[n];
+      if (plus) v += plus[n];
+      out[n] = v;
+    }
+  }
+}
+
+// The input gradient of a row-wise layer norm (no bias involved): for each row, with
+// x̂ = (x − μ)/σ and δx̂ = γ ⊙ δy:  δx = (1/σ)(δx̂ − mean(δx̂) − x̂ ⊙ mean(δx̂ ⊙ x̂)).
+template <typename scalar_t>
+void layer_norm_backward_rows(const scalar_t* dy, const scalar_t* x, const scalar_t* mean,
+                              const scalar_t* rstd, const scalar_t* gamma, scalar_t* dx, int64_t B,
+                              int64_t N) {
+  for (int64_t b = 0; b < B; ++b) {
+    const scalar_t* d = dy + b * N;
+    const scalar_t* row = x + b * N;
+    const scalar_t mu = mean[b], r = rstd[b];
+    double sum_d = 0.0, sum_dx = 0.0;
+    for (int64_t n = 0; n < N; ++n) {
+      const double g = static_cast<double>(d[n]) * gamma[n];
+      sum_d += g;
+      sum_dx += g * (row[n] - mu) * r;
+    }
+    const scalar_t m1 = static_cast<scalar_t>(sum_d / N), m2 = static_cast<scalar_t>(sum_dx / N);
+    scalar_t* out = dx + b * N;
+    for (int64_t n = 0; n < N; ++n) {
+      const scalar_t xhat = (row[n] - mu) * r;
+      out[n] = r * (d[n] * gamma[n] - m1 - xhat * m2);
+    }
+  }
+}
+
+// σ and tanh written for the compiler to vectorise (with -ffast-math, glibc's vector exp/tanh)
+template <typename scalar_t>
+inline scalar_t sigmoid(scalar_t x) {
+  return scalar_t(1) / (scalar_t(1) + std::exp(-x));
+}
+
+template <typename scalar_t>
+const scalar_t* ptr_or_null(const optional<Tensor>& t) {
+  return t.has_value() && t->defined() ? t->data_ptr<scalar_t>() : nullptr;
+}
+
+bool given(const optional<Tensor>& t) { return t.has_value() && t->defined(); }
+
+
+// Forward. gxb (T, B, 4H): W_ih x_t + b_ih + b_hh, time-major; mask (T, B) bool or None;
+// drop (B, H) or None; zone_h, zone_c (T, B, H) masks or None, else the constants zh, zc
+// (evaluation; < 0: no zoneout). Returns (Hs, C): h_t and c_t of every step, (T, B, H).
+std::vector<Tensor> forward(const Tensor& gxb, const Tensor& h0, const Tensor& c0,
+                            const optional<Tensor>& mask, const Tensor& weight_hh,
+                            const optional<Tensor>& ln_hh, const optional<Tensor>& ln_c_w,
+                            const optional<Tensor>& ln_c_b, const optional<Tensor>& drop,
+                            const optional<Tensor>& zone_h, const optional<Tensor>& zone_c,
+                            double zh_const, double zc_const) {
+  const int64_t T = gxb.size(0), B = gxb.size(1), H = h0.size(1), G = 4 * H;
+  auto Hs = at::empty({T, B, H}, h0.options());
+  auto C = at::empty({T, B, H}, h0.options());
+  auto w_t = weight_hh.t();
+  auto u = at::empty({B, H}, h0.options());
+  auto v = at::empty({B, G}, h0.options());
+  auto a = at::empty({B, G}, h0.options());
+  auto s = at::empty({B, H}, h0.options());  // o
+  auto c_tilde = at::empty({B, H}, h0.options());
+  auto c_out = at::empty({B, H}, h0.options());
+  Tensor h = h0.contiguous(), c = c0.contiguous();
+  AT_DISPATCH_FLOATING_TYPES(gxb.scalar_type(), "lstm_variants_forward", [&] {
+    const scalar_t* drop_p = ptr_or_null<scalar_t>(drop);
+    const scalar_t* ln_hh_p = ptr_or_null<scalar_t>(ln_hh);
+    const scalar_t* ln_c_w_p = ptr_or_null<scalar_t>(ln_c_w);
+    const scalar_t* ln_c_b_p = ptr_or_null<scalar_t>(ln_c_b);
+    const bool* mask_p = given(mask) ? mask->data_ptr<bool>() : nullptr;
+    const scalar_t* zh_p = ptr_or_null<scalar_t>(zone_h);
+    const scalar_t* zc_p = ptr_or_null<scalar_t>(zone_c);
+    const scalar_t zh = static_cast<scalar_t>(zh_const), zc = static_cast<scalar_t>(zc_const);
+    for (int64_t t = 0; t < T; ++t) {
+      const scalar_t* gx = gxb.data_ptr<scalar_t>() + t * B * G;
+      const scalar_t* h_prev = h.data_ptr<scalar_t>();
+      const scalar_t* c_prev = c.data_ptr<scalar_t>();
+      // v = W_hh (h ⊙ m);  a_t = gx_t + γ_hh ⊙ v̂ (+ b_hh, inside gx)
+      if (drop_p) {
+        scalar_t* up = u.data_ptr<scalar_t>();
+        for (int64_t k = 0; k < B * H; ++k) up[k] = h_prev[k] * drop_p[k];
+      }
+      const Tensor& source = drop_p ? u : h;
+      if (ln_hh_p) {
+        at::mm_out(v, source, w_t);  // v = W_hh u
+        layer_norm_rows<scalar_t>(v.data_ptr<scalar_t>(), a.data_ptr<scalar_t>(), B, G, ln_hh_p,
+                                  nullptr, gx);
+      } else {
+        at::addmm_out(a, gxb[t], source, w_t);
+      }
+      // i, f, g, o = σ(a_i), σ(a_f), tanh(a_g), σ(a_o);  c̃ = f ⊙ c + i ⊙ g  (o kept in s)
+      const scalar_t* ap = a.data_ptr<scalar_t>();
+      scalar_t* sp = s.data_ptr<scalar_t>();
+      scalar_t* ct = c_tilde.data_ptr<scalar_t>();
+      for (int64_t b = 0; b < B; ++b) {
+        const scalar_t* row = ap + b * G;
+        scalar_t* o_row = sp + b * H;
+        const scalar_t* c_row = c_prev + b * H;
+        scalar_t* ct_row = ct + b * H;
+_Pragma("omp simd")
+        for (int64_t n = 0; n < H; ++n) {
+          const scalar_t i = sigmoid(row[n]), f = sigmoid(row[H + n]);
+          const scalar_t g = std::tanh(row[2 * H + n]);
+          o_row[n] = sigmoid(row[3 * H + n]);
+          ct_row[n] = f * c_row[n] + i * g;
+        }
+      }
+      // ĉ′ = γ_c ⊙ LN(c̃) + β_c (or c̃); then tanh
+      scalar_t* co = c_out.data_ptr<scalar_t>();
+      if (ln_c_w_p) {
+        layer_norm_rows<scalar_t>(ct, co, B, H, ln_c_w_p, ln_c_b_p, nullptr);
+_Pragma("omp simd")
+        for (int64_t k = 0; k < B * H; ++k) co[k] = std::tanh(co[k]);
+      } else {
+_Pragma("omp simd")
+        for (int64_t k = 0; k < B * H; ++k) co[k] = std::tanh(ct[k]);
+      }
+      const scalar_t* tc = c_out.data_ptr<scalar_t>();
+      scalar_t* h_next = Hs.data_ptr<scalar_t>() + t * B * H;
+      scalar_t* c_next = C.data_ptr<scalar_t>() + t * B * H;
+      const scalar_t* zh_t = zh_p ? zh_p + t * B * H : nullptr;
+      const scalar_t* zc_t = zc_p ? zc_p + t * B * H : nullptr;
+      const bool* m_t = mask_p ? mask_p + t * B : nullptr;
+      for (int64_t b = 0; b < B; ++b) {
+        const bool keep_going = m_t == nullptr || m_t[b];
+        for (int64_t n = 0; n < H; ++n) {
+          const int64_t k = b * H + n;
+          scalar_t hn = sp[k] * tc[k];  // h̃ = o ⊙ tanh(ĉ′)
+          scalar_t cn = ct[k];
+          if (zc_t) cn = cn + zc_t[k] * (c_prev[k] - cn);
+          else if (zc >= 0) cn = cn + zc * (c_prev[k] - cn);
+          if (zh_t) hn = hn + zh_t[k] * (h_prev[k] - hn);
+          else if (zh >= 0) hn = hn + zh * (h_prev[k] - hn);
+          h_next[k] = keep_going ? hn : h_prev[k];
+          c_next[k] = keep_going ? cn : c_prev[k];
+        }
+      }
+      h = Hs[t];
+      c = C[t];
+    }
+  });
+  return {Hs, C};
+}
+
+// Backward. Given what forward returned and the gradients reaching the outputs (T, B, H, zero
+// past each end), h_T and c_T: (δgx (T, B, 4H), δh_0, δc_0, δW_hh, δγ_hh, δγ_c, δβ_c).
+std::vector<Tensor> backward(const Tensor& gxb, const Tensor& h0, const Tensor& c0,
+                             const optional<Tensor>& mask, const Tensor& weight_hh,
+                             const optional<Tensor>& ln_hh, const optional<Tensor>& ln_c_w,
+                             const optional<Tensor>& ln_c_b, const optional<Tensor>& drop,
+                             const optional<Tensor>& zone_h, const optional<Tensor>& zone_c,
+                             double zh_const, double zc_const, const Tensor& C, const Tensor& Hs,
+                             const Tensor& d_out, const Tensor& d_hT, const Tensor& d_cT) {
+  const int64_t T = gxb.size(0), B = gxb.size(1), H = h0.size(1), G = 4 * H;
+  auto dA = at::empty_like(gxb);
+  auto dW = at::zeros_like(weight_hh);
+  Tensor d_ln_hh = given(ln_hh) ? at::zeros_like(*ln_hh) : Tensor();
+  Tensor d_ln_c_w = given(ln_c_w) ? at::zeros_like(*ln_c_w) : Tensor();
+  Tensor d_ln_c_b = given(ln_c_b) ? at::zeros_like(*ln_c_b) : Tensor();
+  Tensor delta_h = d_hT.clone(), delta_c = d_cT.clone();
+  auto dh_new = at::empty({B, H}, h0.options());
+  auto dc_new = at::empty({B, H}, h0.options());
+  auto d_c_out = at::empty({B, H}, h0.options());
+  auto through_h = at::empty({B, H}, h0.options());
+  auto w_t = weight_hh.t();
+  AT_DISPATCH_FLOATING_TYPES(gxb.scalar_type(), "lstm_variants_backward", [&] {
+    const scalar_t* drop_p = ptr_or_null<scalar_t>(drop);
+    const scalar_t* ln_hh_p = ptr_or_null<scalar_t>(ln_hh);
+    const scalar_t* ln_c_w_p = ptr_or_null<scalar_t>(ln_c_w);
+    const scalar_t* ln_c_b_p = ptr_or_null<scalar_t>(ln_c_b);
+    const bool* mask_p = given(mask) ? mask->data_ptr<bool>() : nullptr;
+    const scalar_t* zh_p = ptr_or_null<scalar_t>(zone_h);
+    const scalar_t* zc_p = ptr_or_null<scalar_t>(zone_c);
+    const scalar_t zh = static_cast<scalar_t>(zh_const), zc = static_cast<scalar_t>(zc_const);
+    for (int64_t start = ((T - 1) / kChunk) * kChunk; start >= 0; start -= kChunk) {
+      const int64_t end = std::min(start + kChunk, T), k_len = end - start;
+      // the forward of steps [start, end) again, batched
+      Tensor H_prev = start ? Hs.slice(0, start - 1, end - 1)
+                            : at::cat({h0.unsqueeze(0), Hs.slice(0, 0, end - 1)});
+      Tensor C_prev = start ? C.slice(0, start - 1, end - 1)
+                            : at::cat({c0.unsqueeze(0), C.slice(0, 0, end - 1)});
+      Tensor U = drop_p ? H_prev * *drop : H_prev.contiguous();
+      Tensor V = at::matmul(U, w_t).contiguous();  // (k, B, 4H)
+      Tensor A, v_mean, v_rstd;
+      if (ln_hh_p) {
+        auto ln = at::native_layer_norm(V, {G}, *ln_hh, {}, kEps);
+        A = gxb.slice(0, start, end) + std::get<0>(ln);
+        v_mean = std::get<1>(ln).contiguous();
+        v_rstd = std::get<2>(ln).contiguous();
+      } else {
+        A = gxb.slice(0, start, end) + V;
+      }
+      // the local derivative factors of every step of the chunk, in one pass per row:
+      // δa = [δc̃ | δc̃ | δc̃ | δh̃] ⊙ P,  δĉ′ = δh̃ ⊙ Q,  and F (the forget gate) for δc_{t−1}
+      const int64_t rows = k_len * B;
+      Tensor P = at::empty({k_len, B, G}, h0.options());
+      Tensor Q = at::empty({k_len, B, H}, h0.options());
+      Tensor Fc = at::empty({k_len, B, H}, h0.options());
+      Tensor C_new = at::empty({k_len, B, H}, h0.options());
+      Tensor c_mean = ln_c_w_p ? at::empty({k_len, B, 1}, h0.options()) : Tensor();
+      Tensor c_rstd = ln_c_w_p ? at::empty({k_len, B, 1}, h0.options()) : Tensor();
+      {
+        Tensor Ac = A.contiguous(), Cp = C_prev.contiguous();
+        const scalar_t* ap = Ac.data_ptr<scalar_t>();
+        const scalar_t* cp = Cp.data_ptr<scalar_t>();
+        scalar_t* pp = P.data_ptr<scalar_t>();
+        scalar_t* qp = Q.data_ptr<scalar_t>();
+        scalar_t* fp = Fc.data_ptr<scalar_t>();
+        scalar_t* cn = C_new.data_ptr<scalar_t>();
+        std::vector<scalar_t> c_out(H);
+        for (int64_t r = 0; r < rows; ++r) {
+          const scalar_t* a_row = ap + r * G;
+          const scalar_t* c_row = cp + r * H;
+          scalar_t* p_row = pp + r * G;
+          scalar_t* q_row = qp + r * H;
+          scalar_t* f_row = fp + r * H;
+          scalar_t* n_row = cn + r * H;
+          _Pragma("omp simd")
+          for (int64_t n = 0; n < H; ++n) {
+            const scalar_t i = sigmoid(a_row[n]), f = sigmoid(a_row[H + n]);
+            const scalar_t g = std::tanh(a_row[2 * H + n]), o = sigmoid(a_row[3 * H + n]);
+            p_row[n] = g * i * (1 - i);
+            p_row[H + n] = c_row[n] * f * (1 - f);
+            p_row[2 * H + n] = i * (1 - g * g);
+            q_row[n] = o;  // (o for now)
+            f_row[n] = f;
+            n_row[n] = f * c_row[n] + i * g;  // c̃
+          }
+          if (ln_c_w_p) {
+            layer_norm_rows<scalar_t>(n_row, c_out.data(), 1, H, ln_c_w_p, ln_c_b_p, nullptr,
+                                      c_mean.data_ptr<scalar_t>() + r,
+                                      c_rstd.data_ptr<scalar_t>() + r);
+          } else {
+            std::copy(n_row, n_row + H, c_out.data());
+          }
+          _Pragma("omp simd")
+          for (int64_t n = 0; n < H; ++n) {
+            const scalar_t tc = std::tanh(c_out[n]), o = q_row[n];
+            p_row[3 * H + n] = tc * o * (1 - o);
+            q_row[n] = o * (1 - tc * tc);
+          }
+        }
+      }
+      Tensor dV = ln_hh_p ? at::empty_like(V) : dA.slice(0, start, end);
+      Tensor dC_out = ln_c_w_p ? at::empty_like(C_new) : Tensor();
+      for (int64_t t = end - 1; t >= start; --t) {
+        const int64_t j = t - start;
+        const bool* m_t = mask_p ? mask_p + t * B : nullptr;
+        const scalar_t* zh_t = zh_p ? zh_p + t * B * H : nullptr;
+        const scalar_t* zc_t = zc_p ? zc_p + t * B * H : nullptr;
+        scalar_t* dh_total = delta_h.data_ptr<scalar_t>();
+        scalar_t* dc_total = delta_c.data_ptr<scalar_t>();
+        const scalar_t* dout_t = d_out.data_ptr<scalar_t>() + t * B * H;
+        const scalar_t* q = Q.data_ptr<scalar_t>() + j * B * H;
+        scalar_t* dhn = dh_new.data_ptr<scalar_t>();
+        scalar_t* dcn = dc_new.data_ptr<scalar_t>();
+        scalar_t* dco = d_c_out.data_ptr<scalar_t>();
+        // δh_t += δout_t; inside the sequence δh̃ = (1 − d^h) δh_t, δc̃ = (1 − d^c) δc_t
+        for (int64_t b = 0; b < B; ++b) {
+          const bool in = m_t == nullptr || m_t[b];
+          for (int64_t n = 0; n < H; ++n) {
+            const int64_t k = b * H + n;
+            dh_total[k] += dout_t[k];  // (zero past the end)
+            const scalar_t dh = in ? dh_total[k] : scalar_t(0);
+            const scalar_t dc = in ? dc_total[k] : scalar_t(0);
+            const scalar_t kh = zh_t ? zh_t[k] : (zh >= 0 ? zh : scalar_t(0));
+            const scalar_t kc = zc_t ? zc_t[k] : (zc >= 0 ? zc : scalar_t(0));
+            dhn[k] = dh * (1 - kh);
+            dcn[k] = dc * (1 - kc);
+            dco[k] = dhn[k] * q[k];  // δĉ′ = δh̃ ⊙ o ⊙ (1 − tanh²ĉ′)
+          }
+        }
+        if (ln_c_w_p) {
+          scalar_t* keep = dC_out.data_ptr<scalar_t>() + j * B * H;
+          std::copy(dco, dco + B * H, keep);
+          layer_norm_backward_rows<scalar_t>(
+              keep, C_new.data_ptr<scalar_t>() + j * B * H, c_mean.data_ptr<scalar_t>() + j * B,
+              c_rstd.data_ptr<scalar_t>() + j * B, ln_c_w_p, dco, B, H);
+        }
+        scalar_t* da = dA.data_ptr<scalar_t>() + t * B * G;
+        const scalar_t* p = P.data_ptr<scalar_t>() + j * B * G;
+        for (int64_t b = 0; b < B; ++b) {
+          for (int64_t n = 0; n < H; ++n) {
+            const int64_t k = b * H + n;
+            dcn[k] += dco[k];  // δc̃
+            const scalar_t dcv = dcn[k];
+            scalar_t* row = da + b * G;
+            const scalar_t* prow = p + b * G;
+            row[n] = dcv * prow[n];
+            row[H + n] = dcv * prow[H + n];
+            row[2 * H + n] = dcv * prow[2 * H + n];
+            row[3 * H + n] = dhn[k] * prow[3 * H + n];
+          }
+        }
+        Tensor dV_t = dV[j];
+        if (ln_hh_p) {
+          layer_norm_backward_rows<scalar_t>(
+              da, V.data_ptr<scalar_t>() + j * B * G, v_mean.data_ptr<scalar_t>() + j * B,
+              v_rstd.data_ptr<scalar_t>() + j * B, ln_hh_p, dV_t.data_ptr<scalar_t>(), B, G);
+        }
+        at::mm_out(through_h, dV_t, weight_hh);  // W_hhᵀ δv
+        const scalar_t* th = through_h.data_ptr<scalar_t>();
+        const scalar_t* f = Fc.data_ptr<scalar_t>() + j * B * H;
+        for (int64_t b = 0; b < B; ++b) {
+          const bool in = m_t == nullptr || m_t[b];
+          for (int64_t n = 0; n < H; ++n) {
+            const int64_t k = b * H + n;
+            const scalar_t dh = dh_total[k], dc = dc_total[k];
+            if (!in) continue;  // past the end: h and c were held, their totals pass through
+            const scalar_t kh = zh_t ? zh_t[k] : (zh >= 0 ? zh : scalar_t(0));
+            const scalar_t kc = zc_t ? zc_t[k] : (zc >= 0 ? zc : scalar_t(0));
+            scalar_t next_h = drop_p ? th[k] * drop_p[k] : th[k];
+            dh_total[k] = next_h + dh * kh;
+            dc_total[k] = dcn[k] * f[k] + dc * kc;
+          }
+        }
+      }
+      dW.addmm_(dV.reshape({-1, G}).t(), U.reshape({-1, H}));
+      if (ln_hh_p) {
+        d_ln_hh += (dA.slice(0, start, end) * (V - v_mean) * v_rstd).sum({0, 1});
+      }
+      if (ln_c_w_p) {
+        d_ln_c_w += (dC_out * (C_new - c_mean) * c_rstd).sum({0, 1});
+        d_ln_c_b += dC_out.sum({0, 1});
+      }
+    }
+  });
+  return {dA, delta_h, delta_c, dW, d_ln_hh, d_ln_c_w, d_ln_c_b};
+}
+
+}  // namespace
+
+PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
+  m.def("forward", &forward, "LSTM variants: the time loop, forward");
+  m.def("backward", &backward, "LSTM variants: the time loop, backward");
+}

@@ -1,0 +1,183 @@
+"""The compiled path (C++ time loop of the LSTM and its variants) against the reference loop,
+a naive loop with the same masks, and gradcheck, in float64. CI builds it; a failed build is a
+failed test here, and the fallback (one warning, the Python paths) is tested on its own."""
+
+import warnings
+
+import pytest
+import torch
+
+import rnnkit
+from rnnkit import GRU, LSTM
+from rnnkit.layers import compiled
+from rnnkit.layers.compiled import CompiledLSTM, build_report, compiled_unsupported_reason
+from rnnkit.state import step_mask
+
+
+def relative_error(a, b):
+    return ((a - b).norm() / b.norm().clamp_min(1e-300)).item()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def built():
+    report = build_report()
+    assert report["available"], f"the compiled path did not build: {report['reason']}"
+
+
+VARIANTS = [
+    {},
+    {"layer_norm": True},
+    {"recurrent_dropout": 0.3},
+    {"zoneout": (0.2, 0.1)},
+    {"layer_norm": True, "zoneout": (0.2, 0.1), "recurrent_dropout": 0.3},
+    {"layer_norm": True, "zoneout": 0.15, "bidirectional": True},
+    {"layer_norm": True, "recurrent_dropout": 0.2, "num_layers": 2, "bidirectional": True},
+]
+
+
+@pytest.mark.parametrize("options", VARIANTS)
+def test_compiled_equals_the_reference_loop(options, float64):
+    """Outputs, final (h, c) and every gradient; unequal lengths; evaluation mode (zoneout's
+    expectation, recurrent dropout the identity), where both paths are deterministic."""
+    torch.manual_seed(3)
+    layer = LSTM(3, 6, **options).eval()
+    with torch.no_grad():
+        for p in layer.parameters():
+            p.add_(0.2 * torch.randn_like(p))
+    x = torch.randn(5, 23, 3, requires_grad=True)
+    lengths = torch.tensor([23, 4, 17, 1, 9])
+    found = {}
+    for backend in ("loop", "compiled"):
+        out, final = layer(x, lengths, backend=backend)
+        loss = out.sin().sum() + final.h.pow(2).sum() + final.c.sum()
+        found[backend] = (out, final.h, final.c,
+                          *torch.autograd.grad(loss, [x, *layer.parameters()]))
+    for got, want in zip(found["compiled"], found["loop"]):
+        assert relative_error(got, want) < 1e-10
+
+
+def naive(cell, x, drop, zone_h, zone_c, mask):
+    """LN-LSTM + recurrent dropout + zoneout gate by gate, the masks given, lengths held."""
+    B, T, _ = x.shape
+    H = cell.hidden_size
+    ln = torch.nn.functional.layer_norm
+    h, c, outs = torch.zeros(B, H), torch.zeros(B, H), []
+    for t in range(T):
+        gi = ln(x[:, t] @ cell.weight_ih.T, (4 * H,), cell.ln_ih.weight) + cell.bias_ih
+        gh = ln((h * drop) @ cell.weight_hh.T, (4 * H,), cell.ln_hh.weight) + cell.bias_hh
+        i, f, g, o = (gi + gh).chunk(4, 1)
+        c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+        h_new = torch.sigmoid(o) * torch.tanh(ln(c_new, (H,), cell.ln_c.weight, cell.ln_c.bias))
+        h_new = zone_h[t] * h + (1 - zone_h[t]) * h_new
+        c_new = zone_c[t] * c + (1 - zone_c[t]) * c_new
+        keep = mask[:, t]
+        h, c = torch.where(keep, h_new, h), torch.where(keep, c_new, c)
+        outs.append(h * keep)
+    return torch.stack(outs, 1), h, c
+
+
+def test_training_masks_given_explicitly_match_a_naive_loop(float64):
+    torch.manual_seed(4)
+    B, T, D, H = 4, 9, 2, 5
+    cell = rnnkit.LSTMCell(D, H, layer_norm=True)
+    with torch.no_grad():
+        for p in cell.parameters():
+            p.add_(0.3 * torch.randn_like(p))
+    x = torch.randn(B, T, D)
+    drop = torch.bernoulli(torch.full((B, H), 0.7)) / 0.7
+    zone_h = torch.bernoulli(torch.full((T, B, H), 0.3))
+    zone_c = torch.bernoulli(torch.full((T, B, H), 0.2))
+    mask = step_mask(torch.tensor([9, 3, 6, 1]), T)
+    want = naive(cell, x, drop, zone_h, zone_c, mask)
+    zeros = torch.zeros(B, H)
+    got = CompiledLSTM.apply(cell.input_projection(x), zeros, zeros, mask, cell.weight_hh,
+                             cell.bias_hh, cell.ln_hh.weight, cell.ln_c.weight, cell.ln_c.bias,
+                             drop, zone_h, zone_c, -1.0, -1.0)
+    for a, b in zip(got, want):
+        torch.testing.assert_close(a, b)
+    w = torch.randn_like(want[0])
+    params = list(cell.parameters())
+    grads = torch.autograd.grad((got[0] * w).sum() + got[2].sum(), params)
+    oracle = torch.autograd.grad((want[0] * w).sum() + want[2].sum(), params)
+    for a, b in zip(grads, oracle):
+        assert relative_error(a, b) < 1e-10
+
+
+def test_gradcheck_with_masks_and_the_evaluation_constant(float64):
+    B, T, H = 2, 5, 3
+    gx = torch.randn(B, T, 4 * H, requires_grad=True)
+    h0, c0 = torch.randn(B, H, requires_grad=True), torch.randn(B, H, requires_grad=True)
+    w_hh, b_hh = torch.randn(4 * H, H, requires_grad=True), torch.randn(4 * H, requires_grad=True)
+    ln_hh, ln_c_w, ln_c_b = (torch.randn(n, requires_grad=True) for n in (4 * H, H, H))
+    drop = torch.tensor([[2.0, 0.0, 2.0], [0.0, 2.0, 2.0]])
+    mask = step_mask(torch.tensor([5, 2]), T)
+    zone_c = torch.bernoulli(torch.full((T, B, H), 0.5))  # zone_h: the evaluation constant
+
+    def f(*a):
+        return CompiledLSTM.apply(*a[:3], mask, *a[3:], drop, None, zone_c, 0.25, -1.0)
+
+    assert torch.autograd.gradcheck(f, (gx, h0, c0, w_hh, b_hh, ln_hh, ln_c_w, ln_c_b))
+
+
+def test_float32_stays_close_to_float64():
+    torch.manual_seed(5)
+    layer = LSTM(4, 16, layer_norm=True, zoneout=0.1, recurrent_dropout=0.2).eval()
+    x = torch.randn(3, 40, 4)
+    out32, _ = layer(x, backend="compiled")
+    out64, _ = layer.double()(x.double(), backend="loop")
+    assert (out32.double() - out64).abs().max() < 1e-5  # (-ffast-math: vector exp and tanh)
+
+
+def test_auto_runs_the_variants_compiled_and_names_what_it_cannot_serve():
+    assert LSTM(3, 4, layer_norm=True).choose_backend() == "compiled"
+    assert LSTM(3, 4).choose_backend() == "fused"  # plain: PyTorch's own kernels stay first
+    assert LSTM(3, 4, peephole=True).choose_backend() == "loop"
+    assert "GRU" in compiled_unsupported_reason(GRU(3, 4).cells()[0])
+    with pytest.raises(ValueError, match="backend='compiled' cannot serve"):
+        GRU(3, 4, layer_norm=True)(torch.randn(2, 3, 3), backend="compiled")
+
+
+def test_training_on_the_compiled_path_takes_the_bptt_paths_steps(float64):
+    """60 Adam steps in training mode (fresh dropout and zoneout masks every step, drawn in the
+    same order by both paths): the same losses as the hand-derived Python BPTT, falling (in
+    float32 this chaotic little problem drifts apart after ~15 steps, as any two orders of
+    summation would)."""
+    losses = {}
+    for backend in ("bptt", "compiled"):
+        torch.manual_seed(6)
+        layer = LSTM(3, 8, layer_norm=True, zoneout=0.1, recurrent_dropout=0.2, backend=backend)
+        head = torch.nn.Linear(8, 1)
+        x = torch.randn(16, 10, 3)
+        y = x.sum(dim=(1, 2)).unsqueeze(1)
+        optimiser = torch.optim.Adam([*layer.parameters(), *head.parameters()], lr=0.02)
+        losses[backend] = []
+        for _ in range(60):
+            optimiser.zero_grad()
+            loss = ((head(layer(x)[0][:, -1]) - y) ** 2).mean()
+            loss.backward()
+            optimiser.step()
+            losses[backend].append(loss.item())
+    assert losses["compiled"] == pytest.approx(losses["bptt"], rel=1e-9)
+    assert losses["compiled"][-1] < 0.5 * losses["compiled"][0]
+
+
+def test_without_a_compiler_one_warning_and_the_python_paths(monkeypatch):
+    from torch.utils import cpp_extension
+
+    def no_compiler(*args, **kwargs):
+        raise RuntimeError("Ninja is required to load C++ extensions")
+
+    compiled._built.cache_clear()
+    monkeypatch.setattr(cpp_extension, "load", no_compiler)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            layer = LSTM(3, 4, layer_norm=True)
+            assert layer.choose_backend() == "bptt"
+            layer(torch.randn(2, 5, 3))[0].sum().backward()
+            assert layer.choose_backend() == "bptt"
+        said = [w for w in caught if "compiled recurrent path could not be built" in str(w.message)]
+        assert len(said) == 1 and "Ninja is required" in str(said[0].message)
+        assert not build_report()["available"]
+    finally:
+        compiled._built.cache_clear()
