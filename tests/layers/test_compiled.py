@@ -90,7 +90,8 @@ def test_training_masks_given_explicitly_match_a_naive_loop(float64):
     mask = step_mask(torch.tensor([9, 3, 6, 1]), T)
     want = naive(cell, x, drop, zone_h, zone_c, mask)
     zeros = torch.zeros(B, H)
-    got = CompiledLSTM.apply(cell.input_projection(x), zeros, zeros, mask, cell.weight_hh,
+    got = CompiledLSTM.apply(cell.input_projection(x), None, None, zeros, zeros, mask,
+                             cell.weight_hh,
                              cell.bias_hh, cell.ln_hh.weight, cell.ln_c.weight, cell.ln_c.bias,
                              drop, zone_h, zone_c, -1.0, -1.0)
     for a, b in zip(got, want):
@@ -114,9 +115,29 @@ def test_gradcheck_with_masks_and_the_evaluation_constant(float64):
     zone_c = torch.bernoulli(torch.full((T, B, H), 0.5))  # zone_h: the evaluation constant
 
     def f(*a):
-        return CompiledLSTM.apply(*a[:3], mask, *a[3:], drop, None, zone_c, 0.25, -1.0)
+        return CompiledLSTM.apply(a[0], None, None, *a[1:3], mask, *a[3:], drop, None, zone_c,
+                                  0.25, -1.0)
 
     assert torch.autograd.gradcheck(f, (gx, h0, c0, w_hh, b_hh, ln_hh, ln_c_w, ln_c_b))
+
+
+def test_gradcheck_with_the_input_side_made_in_the_loop(float64):
+    """Without layer norm the loop makes W_ih x_t + b itself, a chunk at a time (T = 20 spans
+    two chunks of 16), and returns δx, δW_ih and δb."""
+    B, T, D, H = 2, 20, 3, 2
+    x = torch.randn(B, T, D, requires_grad=True)
+    w_ih, b_ih = torch.randn(4 * H, D, requires_grad=True), torch.randn(4 * H, requires_grad=True)
+    h0, c0 = torch.randn(B, H, requires_grad=True), torch.randn(B, H, requires_grad=True)
+    w_hh, b_hh = torch.randn(4 * H, H, requires_grad=True), torch.randn(4 * H, requires_grad=True)
+    drop = torch.tensor([[2.0, 0.0], [2.0, 2.0]])
+    mask = step_mask(torch.tensor([20, 13]), T)
+    zone_h = torch.bernoulli(torch.full((T, B, H), 0.3))
+
+    def f(x, w_ih, b_ih, h0, c0, w_hh, b_hh):
+        return CompiledLSTM.apply(x, w_ih, b_ih, h0, c0, mask, w_hh, b_hh, None, None, None,
+                                  drop, zone_h, None, -1.0, 0.1)
+
+    assert torch.autograd.gradcheck(f, (x, w_ih, b_ih, h0, c0, w_hh, b_hh))
 
 
 def test_float32_stays_close_to_float64():

@@ -88,36 +88,51 @@ def _zoneout(p: float, cell, T: int, like: Tensor):
 
 
 def run_compiled(cell: LSTMCell, x: Tensor, state: LSTMState, mask: Tensor | None):
-    """x (B, T, D), the cell's state, mask (B, T, 1) bool or None -> (outputs, final state)."""
+    """x (B, T, D), the cell's state, mask (B, T, 1) bool or None -> (outputs, final state).
+    Without layer norm the C++ loop makes the input side W_ih x_t + b itself, a chunk of steps
+    at a time (and again in the backward pass); with it, autograd computes LN(W_ih x) + b_ih
+    for all steps at once, as in the bptt path."""
     reason = compiled_unsupported_reason(cell)
     if reason is not None:
         raise ValueError(f"backend='compiled' cannot serve this cell: {reason}")
     B, T, _ = x.shape
-    gx = cell.input_projection(x)  # (B, T, 4H), autograd's part: one batched operation
-    ln = (cell.ln_hh.weight, cell.ln_c.weight, cell.ln_c.bias) if cell.layer_norm else (None,) * 3
+    if cell.layer_norm:
+        inputs = (cell.input_projection(x), None, None)  # (B, T, 4H): autograd's part
+        ln = (cell.ln_hh.weight, cell.ln_c.weight, cell.ln_c.bias)
+    else:
+        inputs, ln = (x, cell.weight_ih, cell.bias_ih), (None,) * 3
     drop = cell.draw_noise(B, x)  # the masks drawn in the bptt path's order: the same noise
     zone_h, zh = _zoneout(cell.zoneout, cell, T, state.h)
     zone_c, zc = _zoneout(cell.zoneout_c, cell, T, state.c)
-    out, h, c = CompiledLSTM.apply(gx, state.h, state.c, mask, cell.weight_hh, cell.bias_hh, *ln,
-                                   drop, zone_h, zone_c, zh, zc)
+    out, h, c = CompiledLSTM.apply(*inputs, state.h, state.c, mask, cell.weight_hh, cell.bias_hh,
+                                   *ln, drop, zone_h, zone_c, zh, zc)
     return out, LSTMState(h, c)
 
 
 class CompiledLSTM(torch.autograd.Function):
-    """(gx, h0, c0, mask, W_hh, b_hh, γ_hh, γ_c, β_c, drop, zone_h, zone_c, zh, zc) -> (outputs,
-    h_T, c_T): `LSTMVariantBPTT`'s contract, the loops in C++."""
+    """(input, W_ih, b_ih, h0, c0, mask, W_hh, b_hh, γ_hh, γ_c, β_c, drop, zone_h, zone_c, zh,
+    zc) -> (outputs, h_T, c_T). `input` is x (B, T, D) when W_ih is given, else the input side
+    gx (B, T, 4H) (b_ih inside it). mask (B, T, 1) bool or None; drop (B, H) or None; zone_h,
+    zone_c time-major (T, B, H) masks or None, and zh, zc the evaluation constants (-1: none).
+    `LSTMVariantBPTT`'s equations and derivatives, the loops in C++."""
 
     @staticmethod
-    def forward(ctx, gx, h0, c0, mask, weight_hh, bias_hh, ln_hh, ln_c_w, ln_c_b, drop, zone_h,
-                zone_c, zh, zc):
-        gxb = (gx if bias_hh is None else gx + bias_hh).transpose(0, 1).contiguous()  # (T, B, 4H)
+    def forward(ctx, input, weight_ih, bias_ih, h0, c0, mask, weight_hh, bias_hh, ln_hh, ln_c_w,
+                ln_c_b, drop, zone_h, zone_c, zh, zc):
+        from_x = weight_ih is not None
+        if from_x:
+            bias = bias_ih if bias_hh is None else (bias_hh if bias_ih is None else bias_ih + bias_hh)
+            source = input
+        else:
+            bias, source = None, input if bias_hh is None else input + bias_hh
         steps = None if mask is None else mask[..., 0].t().contiguous()  # (T, B)
-        inputs = (gxb, h0.contiguous(), c0.contiguous(), steps, weight_hh.contiguous(), ln_hh,
-                  ln_c_w, ln_c_b, None if drop is None else drop.contiguous(), zone_h, zone_c,
-                  zh, zc)
-        Hs, C = extension().forward(*inputs)
-        ctx.save_for_backward(*(t for t in inputs[:11]), C, Hs)
-        ctx.constants, ctx.bias = (zh, zc), bias_hh is not None
+        inputs = (source.transpose(0, 1).contiguous(), weight_ih, bias, h0.contiguous(),
+                  c0.contiguous(), steps, weight_hh.contiguous(), ln_hh, ln_c_w, ln_c_b,
+                  None if drop is None else drop.contiguous(), zone_h, zone_c)
+        Hs, C = extension().forward(*inputs, zh, zc)
+        ctx.save_for_backward(*inputs, C, Hs)
+        ctx.constants = (zh, zc)
+        ctx.biases = (bias_ih is not None, bias_hh is not None)
         out = Hs.transpose(0, 1)
         if mask is not None:
             out = out * mask
@@ -128,15 +143,17 @@ class CompiledLSTM(torch.autograd.Function):
     @once_differentiable
     def backward(ctx, d_out, d_hT, d_cT):
         *inputs, C, Hs = ctx.saved_tensors
-        steps = inputs[3]
+        steps = inputs[5]
         d_out = d_out.transpose(0, 1)  # (T, B, H)
         if steps is not None:
             d_out = d_out * steps[..., None]
-        dA, dh0, dc0, dW, d_ln_hh, d_ln_c_w, d_ln_c_b = extension().backward(
+        d_input, dh0, dc0, dW_hh, d_ln_hh, d_ln_c_w, d_ln_c_b, dW_ih, db = extension().backward(
             *inputs, *ctx.constants, C, Hs, d_out.contiguous(), d_hT.contiguous(),
             d_cT.contiguous())
-        d_b_hh = dA.sum((0, 1)) if ctx.bias else None
+        from_x = inputs[1] is not None
+        has_ih, has_hh = ctx.biases
         grads_ln = tuple(g if g is not None and g.numel() else None
                          for g in (d_ln_hh, d_ln_c_w, d_ln_c_b))
-        return (dA.transpose(0, 1), dh0, dc0, None, dW, d_b_hh, *grads_ln, None, None, None,
-                None, None)
+        return (d_input.transpose(0, 1), dW_ih if from_x else None,
+                db if from_x and has_ih else None, dh0, dc0, None, dW_hh, db if has_hh else None,
+                *grads_ln, None, None, None, None, None)

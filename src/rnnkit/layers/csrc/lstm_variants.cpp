@@ -90,17 +90,39 @@ const scalar_t* ptr_or_null(const optional<Tensor>& t) {
 
 bool given(const optional<Tensor>& t) { return t.has_value() && t->defined(); }
 
+// The input side of steps [start, end), gx_t = W_ih x_t + b (b = b_ih + b_hh): given whole
+// (`gxb` (T, B, 4H), for cells whose input side autograd computes: layer norm), or made here
+// from x (T, B, D) a chunk at a time, in the forward and again in the backward, so that no
+// (T, B, 4H) tensor is kept (the bptt backend's memory).
+struct InputSide {
+  Tensor input, w_ih, bias;  // input: gxb, or x when w_ih is defined
+  bool from_x() const { return w_ih.defined(); }
+  Tensor chunk(int64_t start, int64_t end) const {
+    if (!from_x()) return input.slice(0, start, end);
+    auto flat = input.slice(0, start, end).reshape({-1, input.size(2)});
+    auto out = bias.defined() ? at::addmm(bias, flat, w_ih.t()) : at::mm(flat, w_ih.t());
+    return out.view({end - start, input.size(1), w_ih.size(0)});
+  }
+};
+
+InputSide input_side(const Tensor& input, const optional<Tensor>& w_ih,
+                     const optional<Tensor>& bias) {
+  return {input, given(w_ih) ? *w_ih : Tensor(), given(bias) ? *bias : Tensor()};
+}
+
 
 // Forward. gxb (T, B, 4H): W_ih x_t + b_ih + b_hh, time-major; mask (T, B) bool or None;
 // drop (B, H) or None; zone_h, zone_c (T, B, H) masks or None, else the constants zh, zc
 // (evaluation; < 0: no zoneout). Returns (Hs, C): h_t and c_t of every step, (T, B, H).
-std::vector<Tensor> forward(const Tensor& gxb, const Tensor& h0, const Tensor& c0,
+std::vector<Tensor> forward(const Tensor& input, const optional<Tensor>& w_ih,
+                            const optional<Tensor>& bias, const Tensor& h0, const Tensor& c0,
                             const optional<Tensor>& mask, const Tensor& weight_hh,
                             const optional<Tensor>& ln_hh, const optional<Tensor>& ln_c_w,
                             const optional<Tensor>& ln_c_b, const optional<Tensor>& drop,
                             const optional<Tensor>& zone_h, const optional<Tensor>& zone_c,
                             double zh_const, double zc_const) {
-  const int64_t T = gxb.size(0), B = gxb.size(1), H = h0.size(1), G = 4 * H;
+  const InputSide side = input_side(input, w_ih, bias);
+  const int64_t T = input.size(0), B = input.size(1), H = h0.size(1), G = 4 * H;
   auto Hs = at::empty({T, B, H}, h0.options());
   auto C = at::empty({T, B, H}, h0.options());
   auto w_t = weight_hh.t();
@@ -111,7 +133,8 @@ std::vector<Tensor> forward(const Tensor& gxb, const Tensor& h0, const Tensor& c
   auto c_tilde = at::empty({B, H}, h0.options());
   auto c_out = at::empty({B, H}, h0.options());
   Tensor h = h0.contiguous(), c = c0.contiguous();
-  AT_DISPATCH_FLOATING_TYPES(gxb.scalar_type(), "lstm_variants_forward", [&] {
+  Tensor gx_chunk;
+  AT_DISPATCH_FLOATING_TYPES(input.scalar_type(), "lstm_variants_forward", [&] {
     const scalar_t* drop_p = ptr_or_null<scalar_t>(drop);
     const scalar_t* ln_hh_p = ptr_or_null<scalar_t>(ln_hh);
     const scalar_t* ln_c_w_p = ptr_or_null<scalar_t>(ln_c_w);
@@ -121,7 +144,8 @@ std::vector<Tensor> forward(const Tensor& gxb, const Tensor& h0, const Tensor& c
     const scalar_t* zc_p = ptr_or_null<scalar_t>(zone_c);
     const scalar_t zh = static_cast<scalar_t>(zh_const), zc = static_cast<scalar_t>(zc_const);
     for (int64_t t = 0; t < T; ++t) {
-      const scalar_t* gx = gxb.data_ptr<scalar_t>() + t * B * G;
+      if (t % kChunk == 0) gx_chunk = side.chunk(t, std::min(t + kChunk, T)).contiguous();
+      const scalar_t* gx = gx_chunk.data_ptr<scalar_t>() + (t % kChunk) * B * G;
       const scalar_t* h_prev = h.data_ptr<scalar_t>();
       const scalar_t* c_prev = c.data_ptr<scalar_t>();
       // v = W_hh (h ⊙ m);  a_t = gx_t + γ_hh ⊙ v̂ (+ b_hh, inside gx)
@@ -135,7 +159,7 @@ std::vector<Tensor> forward(const Tensor& gxb, const Tensor& h0, const Tensor& c
         layer_norm_rows<scalar_t>(v.data_ptr<scalar_t>(), a.data_ptr<scalar_t>(), B, G, ln_hh_p,
                                   nullptr, gx);
       } else {
-        at::addmm_out(a, gxb[t], source, w_t);
+        at::addmm_out(a, gx_chunk[t % kChunk], source, w_t);
       }
       // i, f, g, o = σ(a_i), σ(a_f), tanh(a_g), σ(a_o);  c̃ = f ⊙ c + i ⊙ g  (o kept in s)
       const scalar_t* ap = a.data_ptr<scalar_t>();
@@ -192,16 +216,22 @@ _Pragma("omp simd")
 }
 
 // Backward. Given what forward returned and the gradients reaching the outputs (T, B, H, zero
-// past each end), h_T and c_T: (δgx (T, B, 4H), δh_0, δc_0, δW_hh, δγ_hh, δγ_c, δβ_c).
-std::vector<Tensor> backward(const Tensor& gxb, const Tensor& h0, const Tensor& c0,
+// past each end), h_T and c_T: (δgx (T, B, 4H) or, from x, δx (T, B, D); δh_0, δc_0, δW_hh,
+// δγ_hh, δγ_c, δβ_c; δW_ih (from x); δb = Σ_t δa_t).
+std::vector<Tensor> backward(const Tensor& input, const optional<Tensor>& w_ih,
+                             const optional<Tensor>& bias, const Tensor& h0, const Tensor& c0,
                              const optional<Tensor>& mask, const Tensor& weight_hh,
                              const optional<Tensor>& ln_hh, const optional<Tensor>& ln_c_w,
                              const optional<Tensor>& ln_c_b, const optional<Tensor>& drop,
                              const optional<Tensor>& zone_h, const optional<Tensor>& zone_c,
                              double zh_const, double zc_const, const Tensor& C, const Tensor& Hs,
                              const Tensor& d_out, const Tensor& d_hT, const Tensor& d_cT) {
-  const int64_t T = gxb.size(0), B = gxb.size(1), H = h0.size(1), G = 4 * H;
-  auto dA = at::empty_like(gxb);
+  const InputSide side = input_side(input, w_ih, bias);
+  const int64_t T = input.size(0), B = input.size(1), H = h0.size(1), G = 4 * H;
+  Tensor dA = side.from_x() ? Tensor() : at::empty_like(input);  // δa_t = ∂L/∂gx_t
+  Tensor dx = side.from_x() ? at::empty_like(input) : Tensor();
+  Tensor dW_ih = side.from_x() ? at::zeros_like(side.w_ih) : Tensor();
+  Tensor db = at::zeros({G}, h0.options());
   auto dW = at::zeros_like(weight_hh);
   Tensor d_ln_hh = given(ln_hh) ? at::zeros_like(*ln_hh) : Tensor();
   Tensor d_ln_c_w = given(ln_c_w) ? at::zeros_like(*ln_c_w) : Tensor();
@@ -212,7 +242,7 @@ std::vector<Tensor> backward(const Tensor& gxb, const Tensor& h0, const Tensor& 
   auto d_c_out = at::empty({B, H}, h0.options());
   auto through_h = at::empty({B, H}, h0.options());
   auto w_t = weight_hh.t();
-  AT_DISPATCH_FLOATING_TYPES(gxb.scalar_type(), "lstm_variants_backward", [&] {
+  AT_DISPATCH_FLOATING_TYPES(input.scalar_type(), "lstm_variants_backward", [&] {
     const scalar_t* drop_p = ptr_or_null<scalar_t>(drop);
     const scalar_t* ln_hh_p = ptr_or_null<scalar_t>(ln_hh);
     const scalar_t* ln_c_w_p = ptr_or_null<scalar_t>(ln_c_w);
@@ -231,13 +261,15 @@ std::vector<Tensor> backward(const Tensor& gxb, const Tensor& h0, const Tensor& 
       Tensor U = drop_p ? H_prev * *drop : H_prev.contiguous();
       Tensor V = at::matmul(U, w_t).contiguous();  // (k, B, 4H)
       Tensor A, v_mean, v_rstd;
+      Tensor dA_c = side.from_x() ? at::empty({k_len, B, G}, h0.options())
+                                  : dA.slice(0, start, end);  // δa of the chunk's steps
       if (ln_hh_p) {
         auto ln = at::native_layer_norm(V, {G}, *ln_hh, {}, kEps);
-        A = gxb.slice(0, start, end) + std::get<0>(ln);
+        A = side.chunk(start, end) + std::get<0>(ln);
         v_mean = std::get<1>(ln).contiguous();
         v_rstd = std::get<2>(ln).contiguous();
       } else {
-        A = gxb.slice(0, start, end) + V;
+        A = side.chunk(start, end) + V;
       }
       // the local derivative factors of every step of the chunk, in one pass per row:
       // δa = [δc̃ | δc̃ | δc̃ | δh̃] ⊙ P,  δĉ′ = δh̃ ⊙ Q,  and F (the forget gate) for δc_{t−1}
@@ -290,7 +322,7 @@ std::vector<Tensor> backward(const Tensor& gxb, const Tensor& h0, const Tensor& 
           }
         }
       }
-      Tensor dV = ln_hh_p ? at::empty_like(V) : dA.slice(0, start, end);
+      Tensor dV = ln_hh_p ? at::empty_like(V) : dA_c;
       Tensor dC_out = ln_c_w_p ? at::empty_like(C_new) : Tensor();
       for (int64_t t = end - 1; t >= start; --t) {
         const int64_t j = t - start;
@@ -326,7 +358,7 @@ std::vector<Tensor> backward(const Tensor& gxb, const Tensor& h0, const Tensor& 
               keep, C_new.data_ptr<scalar_t>() + j * B * H, c_mean.data_ptr<scalar_t>() + j * B,
               c_rstd.data_ptr<scalar_t>() + j * B, ln_c_w_p, dco, B, H);
         }
-        scalar_t* da = dA.data_ptr<scalar_t>() + t * B * G;
+        scalar_t* da = dA_c.data_ptr<scalar_t>() + j * B * G;
         const scalar_t* p = P.data_ptr<scalar_t>() + j * B * G;
         for (int64_t b = 0; b < B; ++b) {
           for (int64_t n = 0; n < H; ++n) {
@@ -366,15 +398,22 @@ std::vector<Tensor> backward(const Tensor& gxb, const Tensor& h0, const Tensor& 
       }
       dW.addmm_(dV.reshape({-1, G}).t(), U.reshape({-1, H}));
       if (ln_hh_p) {
-        d_ln_hh += (dA.slice(0, start, end) * (V - v_mean) * v_rstd).sum({0, 1});
+        d_ln_hh += (dA_c * (V - v_mean) * v_rstd).sum({0, 1});
       }
       if (ln_c_w_p) {
         d_ln_c_w += (dC_out * (C_new - c_mean) * c_rstd).sum({0, 1});
         d_ln_c_b += dC_out.sum({0, 1});
       }
+      db += dA_c.sum({0, 1});
+      if (side.from_x()) {  // δW_ih += Σ δa_t x_tᵀ,  δx_t = W_ihᵀ δa_t
+        auto flat = dA_c.reshape({-1, G});
+        auto x_c = input.slice(0, start, end).reshape({-1, input.size(2)});
+        dW_ih.addmm_(flat.t(), x_c);
+        dx.slice(0, start, end).copy_(at::mm(flat, side.w_ih).view({k_len, B, input.size(2)}));
+      }
     }
   });
-  return {dA, delta_h, delta_c, dW, d_ln_hh, d_ln_c_w, d_ln_c_b};
+  return {side.from_x() ? dx : dA, delta_h, delta_c, dW, d_ln_hh, d_ln_c_w, d_ln_c_b, dW_ih, db};
 }
 
 }  // namespace
