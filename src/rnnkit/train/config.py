@@ -10,6 +10,8 @@ from rnnkit.errors import ConfigError
 
 OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop")
 PRUNE_METHODS = ("none", "magnitude", "units")
+DEFAULT_EPOCHS = 10  # --epochs 0 without a time budget
+BUDGET_EPOCHS = 10**6  # --epochs 0 with one: until the minutes are spent
 
 
 def run_option(default, help: str, **checks):
@@ -46,17 +48,24 @@ class TrainConfig(Config):
     clip_norm: float = training_option(5.0, "clip the global gradient norm to this (0: off)",
                                        low=0.0)
     clip_value: float = training_option(0.0, "clip each gradient entry to ±this (0: off)", low=0.0)
-    schedule: str = training_option("constant", "learning-rate schedule",
-                                    choices=("constant", "step", "cosine", "plateau"))
+    schedule: str = training_option("auto", "learning-rate schedule (auto: cosine over the "
+                                    "budget when --max-minutes alone bounds the run, else "
+                                    "constant)",
+                                    choices=("auto", "constant", "step", "cosine", "linear",
+                                             "plateau"))
     warmup_steps: int = training_option(0, "linear warm-up steps (cosine, constant)", low=0)
     step_every: int = training_option(1000, "steps between decays (step schedule)", low=1)
     gamma: float = training_option(0.5, "decay factor (step and plateau schedules)", low=0.0,
                                    high=1.0)
     plateau_patience: int = training_option(2, "evaluations without improvement before a plateau "
                                             "decay", low=1)
-    epochs: int = training_option(10, "passes over the training data", low=1)
+    epochs: int = training_option(0, "passes over the training data (0: 10; or, given "
+                                  "--max-minutes and no --max-steps, as many as the minutes "
+                                  "allow: a budget to spend)", low=0)
     max_steps: int = training_option(0, "stop after this many steps (0: no limit)", low=0)
-    max_minutes: float = training_option(0.0, "stop after this many minutes (0: no limit)", low=0.0)
+    max_minutes: float = training_option(0.0, "stop after this many minutes (0: no limit); "
+                                         "alone, a budget the run spends, its schedule "
+                                         "decaying over it", low=0.0)
     eval_every: int = training_option(200, "steps between evaluations and checkpoints", low=1)
     patience: int = training_option(0, "stop after this many evaluations without improvement "
                                     "(0: off)", low=0)
@@ -79,8 +88,26 @@ class TrainConfig(Config):
     start_from: str | None = run_option(None, "a run folder whose best checkpoint gives the "
                                         "initial weights (same model settings)")
 
+    @property
+    def budgeted(self) -> bool:
+        """Whether --max-minutes alone bounds the run: it trains until the minutes are spent."""
+        return self.max_minutes > 0 and self.epochs == 0 and self.max_steps == 0
+
+    @property
+    def planned_epochs(self) -> int:
+        return self.epochs or (BUDGET_EPOCHS if self.budgeted else DEFAULT_EPOCHS)
+
+    @property
+    def schedule_kind(self) -> str:
+        if self.schedule != "auto":
+            return self.schedule
+        return "cosine" if self.budgeted else "constant"
+
     def check(self) -> None:
         super().check()
+        if self.prune != "none" and self.budgeted:
+            raise ConfigError("--prune ramps over a number of steps: give --max-steps or --epochs "
+                              "with --max-minutes")
         if self.prune != "none" and self.sparsity == 0.0:
             raise ConfigError(f"--prune {self.prune} needs --sparsity > 0")
         if self.prune == "none" and self.sparsity > 0.0:

@@ -169,6 +169,14 @@ class World:
         mean_loss = float(head[0]) / self.world_size if all_finite else float("nan")
         return mean_loss, int(round(float(head[2]))), all_finite
 
+    def slowest(self, seconds: float) -> float:
+        """The largest of every rank's `seconds` (every rank gets the same)."""
+        if not self.parallel:
+            return seconds
+        travelling = torch.tensor([seconds], dtype=torch.float64, device=self.device)
+        self._call(dist.all_reduce, travelling, op=dist.ReduceOp.MAX)
+        return float(travelling[0])
+
     def any(self, flag: bool) -> bool:
         """Whether `flag` holds on any rank (every rank gets the same answer)."""
         if not self.parallel:

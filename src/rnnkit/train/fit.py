@@ -55,6 +55,7 @@ class Progress:
     evals_without_gain: int = 0
     bad_steps: int = 0
     history: list = field(default_factory=list)
+    seconds: float = 0.0  # training time of the sessions before this one (a budget's clock)
 
 
 def fit(model, task, config: TrainConfig, run_dir: Path, device: torch.device,
@@ -64,26 +65,27 @@ def fit(model, task, config: TrainConfig, run_dir: Path, device: torch.device,
     the gradients are averaged each step and rank 0 alone writes."""
     optimizer = make_optimizer(config.optimizer, model.parameters(), config.lr,
                                config.weight_decay, config.momentum)
-    windows = task.windows_per_epoch()
-    total_steps = config.epochs * windows
+    windows, epochs = task.windows_per_epoch(), config.planned_epochs
+    total_steps = epochs * windows
     total_steps = min(total_steps, config.max_steps) if config.max_steps else total_steps
-    schedule = Schedule(config.schedule, config.lr, total_steps=total_steps,
+    schedule = Schedule(config.schedule_kind, config.lr, total_steps=total_steps,
                         warmup_steps=config.warmup_steps, step_every=config.step_every,
                         gamma=config.gamma, patience=config.plateau_patience)
     scaler = torch.amp.GradScaler(device.type, enabled=config.precision == "fp16")
     progress, state = Progress(), None
-    started = time.monotonic()
+    clock = Clock(config, world)
     if config.resume:
         progress, state = restore(run_dir / "last.safetensors", model, optimizer, schedule, device,
                                   world)
+        clock.before = progress.seconds
     world.broadcast_parameters(model)  # every rank starts from rank 0's weights, as DDP does
     pruner = Pruner(model, config, total_steps) if config.prune != "none" else None
     if config.resume:
         if world.writer:
             truncate_logs(run_dir, progress.step)  # records after the checkpoint are redone
-        done = budget_spent(config, progress, started) or (
-            None if next(remaining_windows(progress, windows, config.epochs), None)
-            else f"finished {config.epochs} epochs")
+        done = budget_spent(config, progress, clock) or (
+            None if next(remaining_windows(progress, windows, epochs), None)
+            else f"finished {epochs} epochs")
         if done:
             yield {"event": "stop", "reason": f"the run had already finished ({done}); nothing to do",
                    "step": progress.step, "best_loss": progress.best_loss, "failed": False}
@@ -92,10 +94,10 @@ def fit(model, task, config: TrainConfig, run_dir: Path, device: torch.device,
     grad_norms: list[float] = []  # pre-clip norms of this session's steps, for the diagnosis
     model.train()
     with step_log_of(run_dir, world) as step_log:  # loss, lr, |g| per step
-        for epoch, window in remaining_windows(progress, windows, config.epochs):
+        for epoch, window in remaining_windows(progress, windows, epochs):
             if window == 0:
                 state = None  # each pass over the data starts from the initial state
-            lr = schedule.lr(progress.step)
+            lr = schedule.lr(progress.step, clock.fraction())
             for group in optimizer.param_groups:
                 group["lr"] = lr
             tick = time.monotonic()
@@ -124,22 +126,22 @@ def fit(model, task, config: TrainConfig, run_dir: Path, device: torch.device,
                                        "grad_norm": grad_norm}) + "\n")
             step_log.flush()
             yield {"event": "step", "step": progress.step, "epoch": epoch, "loss": loss, "lr": lr,
-                   "grad_norm": grad_norm, "total_steps": total_steps,
+                   "grad_norm": grad_norm, "total_steps": None if config.budgeted else total_steps,
                    "tokens_per_s": tokens / max(time.monotonic() - tick, 1e-9)}
             grad_norms.append(grad_norm)
             if progress.step % config.eval_every == 0 or progress.step == total_steps:
                 yield evaluate_and_save(model, task, config, run_dir, optimizer, schedule, progress,
-                                        state, started, pruned_enough(pruner), world)
+                                        state, clock, pruned_enough(pruner), world)
             if config.diagnose_every and progress.step % config.diagnose_every == 0 and world.writer:
                 yield diagnose_and_log(model, task, run_dir, progress.step, grad_norms)
-            stop_reason = budget_spent(config, progress, started, world)
+            stop_reason = budget_spent(config, progress, clock)
             if stop_reason:
                 break
     last_eval = progress.history[-1]["step"] if progress.history else -1
     if progress.bad_steps == 0 and progress.step > 0 and last_eval != progress.step:
         yield evaluate_and_save(model, task, config, run_dir, optimizer, schedule, progress, state,
-                                started, pruned_enough(pruner), world)
-    yield {"event": "stop", "reason": stop_reason or f"finished {config.epochs} epochs",
+                                clock, pruned_enough(pruner), world)
+    yield {"event": "stop", "reason": stop_reason or f"finished {epochs} epochs",
            "step": progress.step, "best_loss": progress.best_loss,
            "failed": progress.bad_steps >= config.max_bad_steps}
 
@@ -175,16 +177,40 @@ def forward_backward(model, task, optimizer, scaler, config, device, epoch, wind
     return value, grad_norm, new_state, tokens
 
 
-def budget_spent(config: TrainConfig, progress: Progress, started: float,
-                 world: World = SOLO) -> str | None:
-    """Why the run stops now (early stopping, --max-steps, --max-minutes), or None. The clock
-    is each rank's own, so the ranks agree on it (any rank out of time stops them all)."""
+class Clock:
+    """The run's training time: this session's, plus (`before`) that of the sessions a resumed
+    run had. Under several processes every rank reads the slowest rank's clock, so that all
+    stop, and set their learning rate, alike."""
+
+    def __init__(self, config: TrainConfig, world: World = SOLO) -> None:
+        self.config, self.world = config, world
+        self.started, self.before = time.monotonic(), 0.0
+
+    def session(self) -> float:
+        return self.world.slowest(time.monotonic() - self.started)
+
+    def total(self) -> float:
+        return self.before + self.session()
+
+    def fraction(self) -> float | None:
+        """The share of the time budget spent, for a run that spends one (else None)."""
+        if not self.config.budgeted:
+            return None
+        return min(1.0, self.total() / (60 * self.config.max_minutes))
+
+
+def budget_spent(config: TrainConfig, progress: Progress, clock: Clock) -> str | None:
+    """Why the run stops now (early stopping, --max-steps, --max-minutes), or None. A run
+    that spends a budget counts the minutes of all its sessions; otherwise --max-minutes
+    bounds this session."""
     if config.patience and progress.evals_without_gain >= config.patience:
         return f"early stop: no better validation loss in {config.patience} evaluations"
     if config.max_steps and progress.step >= config.max_steps:
         return f"reached --max-steps {config.max_steps}"
-    if config.max_minutes and world.any(time.monotonic() - started >= 60 * config.max_minutes):
-        return f"reached --max-minutes {config.max_minutes:g}"
+    if config.max_minutes:
+        spent = clock.total() if config.budgeted else clock.session()
+        if spent >= 60 * config.max_minutes:
+            return f"reached --max-minutes {config.max_minutes:g}"
     return None
 
 
@@ -218,7 +244,7 @@ def pruned_enough(pruner) -> bool:
 
 
 def evaluate_and_save(model, task, config, run_dir: Path, optimizer, schedule, progress: Progress,
-                      state, started: float, selectable: bool = True, world: World = SOLO) -> dict:
+                      state, clock: Clock, selectable: bool = True, world: World = SOLO) -> dict:
     """Validation metrics; `best` when they improve (and `selectable`); `last` always, unless
     the model has broken (non-finite weights or loss): then the checkpoints kept are the last
     good ones. One line in metrics.jsonl either way. With several processes the metrics are
@@ -235,8 +261,10 @@ def evaluate_and_save(model, task, config, run_dir: Path, optimizer, schedule, p
         progress.best_loss, progress.evals_without_gain = score, 0
     else:
         progress.evals_without_gain += 1
+    progress.seconds = clock.total()
     record = {"step": progress.step, "epoch": progress.epoch, "tokens": progress.tokens,
-              "minutes": (time.monotonic() - started) / 60, "lr": schedule.lr(progress.step),
+              "minutes": clock.session() / 60,
+              "lr": schedule.lr(progress.step, clock.fraction()),
               **{f"valid_{k}": v for k, v in metrics.items()}}
     progress.history.append(record)
     if world.writer:
@@ -344,8 +372,13 @@ def restore(path: Path, model, optimizer, schedule, device, world: World = SOLO)
 def saved_progress(path: Path, saved) -> Progress:
     """The Progress a checkpoint holds, every field checked."""
     names = {f.name for f in dataclasses.fields(Progress)}
+    if isinstance(saved, dict) and "seconds" not in saved:
+        saved = {**saved, "seconds": 0.0}  # (a checkpoint from before the time budget)
     if not isinstance(saved, dict) or set(saved) != names:
         raise CheckpointError(f"{path}: its training progress is missing or damaged")
+    if not isinstance(saved["seconds"], (int, float)) or isinstance(saved["seconds"], bool) \
+            or not saved["seconds"] >= 0:
+        raise CheckpointError(f"{path}: its training time is damaged")
     counts = ("epoch", "window", "step", "tokens", "evals_without_gain", "bad_steps")
     if not all(isinstance(saved[k], int) and not isinstance(saved[k], bool) and saved[k] >= 0
                for k in counts) or not isinstance(saved["history"], list):
@@ -353,4 +386,5 @@ def saved_progress(path: Path, saved) -> Progress:
     best = saved["best_loss"]
     if best is not None and not isinstance(best, (int, float)):
         raise CheckpointError(f"{path}: its best validation figure is damaged")
-    return Progress(**{**saved, "best_loss": math.inf if best is None else float(best)})
+    return Progress(**{**saved, "best_loss": math.inf if best is None else float(best),
+                       "seconds": float(saved["seconds"])})

@@ -25,10 +25,16 @@ def make_optimizer(name: str, parameters, lr: float, weight_decay: float = 0.0,
     raise ValueError(f"unknown optimizer {name!r}")
 
 
-class Schedule:
-    """lr(step) for "constant", "step", "cosine" (each with linear warm-up) and "plateau".
+WARMUP_SHARE = 0.02  # of a time budget: the warm-up of a run that decays over its budget
 
-    cosine decays from the base rate to zero over `total_steps`; step multiplies by `gamma`
+
+class Schedule:
+    """lr(step) for "constant", "step", "cosine", "linear" (each with linear warm-up) and
+    "plateau".
+
+    cosine and linear decay from the base rate to zero over `total_steps`, or, for a run that
+    spends a time budget, over the `fraction` of it spent (then the warm-up, without
+    `warmup_steps`, is the first WARMUP_SHARE of the budget); step multiplies by `gamma`
     every `step_every` steps; plateau multiplies by `gamma` after `patience` evaluations
     without a better validation loss.
     """
@@ -40,14 +46,19 @@ class Schedule:
         self.step_every, self.gamma, self.patience = step_every, gamma, patience
         self.scale, self.best, self.bad = 1.0, math.inf, 0  # plateau state
 
-    def lr(self, step: int) -> float:
-        """The learning rate for optimiser step number `step` (0-based)."""
+    def lr(self, step: int, fraction: float | None = None) -> float:
+        """The learning rate for optimiser step number `step` (0-based); `fraction`: the share
+        of a time budget spent, for a run that decays over its budget."""
         warm = min(1.0, (step + 1) / self.warmup_steps) if self.warmup_steps else 1.0
+        if fraction is not None and not self.warmup_steps and self.kind in ("cosine", "linear"):
+            warm = min(1.0, max(fraction, 1e-3) / WARMUP_SHARE)
         if self.kind == "step":
             return self.base_lr * warm * self.gamma ** (step // self.step_every)
-        if self.kind == "cosine" and self.total_steps:
-            progress = min(1.0, step / self.total_steps)
-            return self.base_lr * warm * 0.5 * (1 + math.cos(math.pi * progress))
+        if self.kind in ("cosine", "linear") and (self.total_steps or fraction is not None):
+            progress = min(1.0, fraction if fraction is not None else step / self.total_steps)
+            decay = 0.5 * (1 + math.cos(math.pi * progress)) if self.kind == "cosine" \
+                else 1.0 - progress
+            return self.base_lr * warm * decay
         if self.kind == "plateau":
             return self.base_lr * warm * self.scale
         return self.base_lr * warm
