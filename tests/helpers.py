@@ -87,3 +87,31 @@ def tiny_task_data(root):
                    "an awful mess"] * 4
     found.labels = ["pos", "neg", "pos", "neg"] * 4
     return found
+
+
+def naive_variant_lstm(cell, x, drop, zone_h, zone_c, mask=None):
+    """LN-LSTM + recurrent dropout + zoneout gate by gate, with the masks given (zoneout's
+    time-major (T, B, H)); with a length `mask` (B, T, 1) the state is held past each end and
+    the outputs there are zero. Returns (outputs, h_T, c_T)."""
+    import torch
+
+    B, T, _ = x.shape
+    H = cell.hidden_size
+    ln = torch.nn.functional.layer_norm
+    h, c, outs = torch.zeros(B, H), torch.zeros(B, H), []
+    for t in range(T):
+        gi = ln(x[:, t] @ cell.weight_ih.T, (4 * H,), cell.ln_ih.weight) + cell.bias_ih
+        gh = ln((h * drop) @ cell.weight_hh.T, (4 * H,), cell.ln_hh.weight) + cell.bias_hh
+        i, f, g, o = (gi + gh).chunk(4, 1)
+        c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+        h_new = torch.sigmoid(o) * torch.tanh(ln(c_new, (H,), cell.ln_c.weight, cell.ln_c.bias))
+        h_new = zone_h[t] * h + (1 - zone_h[t]) * h_new
+        c_new = zone_c[t] * c + (1 - zone_c[t]) * c_new
+        if mask is None:
+            h, c = h_new, c_new
+            outs.append(h)
+        else:
+            keep = mask[:, t]
+            h, c = torch.where(keep, h_new, h), torch.where(keep, c_new, c)
+            outs.append(h * keep)
+    return torch.stack(outs, 1), h, c

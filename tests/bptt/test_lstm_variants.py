@@ -6,30 +6,13 @@ import pytest
 import torch
 
 import rnnkit
+from helpers import naive_variant_lstm
 from rnnkit import LSTM
 from rnnkit.state import step_mask
 
 
 def relative_error(a, b):
     return ((a - b).norm() / b.norm().clamp_min(1e-300)).item()
-
-
-def naive_variant_lstm(cell, x, drop, zone_h, zone_c):
-    """LN-LSTM + recurrent dropout + zoneout, gate by gate, with the masks given."""
-    B, T, _ = x.shape
-    H = cell.hidden_size
-    ln = torch.nn.functional.layer_norm
-    h, c, outs = torch.zeros(B, H), torch.zeros(B, H), []
-    for t in range(T):
-        gi = ln(x[:, t] @ cell.weight_ih.T, (4 * H,), cell.ln_ih.weight) + cell.bias_ih
-        gh = ln((h * drop) @ cell.weight_hh.T, (4 * H,), cell.ln_hh.weight) + cell.bias_hh
-        i, f, g, o = (gi + gh).chunk(4, 1)
-        c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
-        h_new = torch.sigmoid(o) * torch.tanh(ln(c_new, (H,), cell.ln_c.weight, cell.ln_c.bias))
-        h = zone_h[t] * h + (1 - zone_h[t]) * h_new  # masks are time-major (T, B, H)
-        c = zone_c[t] * c + (1 - zone_c[t]) * c_new
-        outs.append(h)
-    return torch.stack(outs, 1), h, c
 
 
 def test_variant_lstm_function_equals_naive_with_the_same_masks(float64):

@@ -8,6 +8,7 @@ import pytest
 import torch
 
 import rnnkit
+from helpers import naive_variant_lstm
 from rnnkit import GRU, LSTM
 from rnnkit.layers import compiled
 from rnnkit.layers.compiled import CompiledLSTM, build_report, compiled_unsupported_reason
@@ -56,26 +57,6 @@ def test_compiled_equals_the_reference_loop(options, float64):
         assert relative_error(got, want) < 1e-10
 
 
-def naive(cell, x, drop, zone_h, zone_c, mask):
-    """LN-LSTM + recurrent dropout + zoneout gate by gate, the masks given, lengths held."""
-    B, T, _ = x.shape
-    H = cell.hidden_size
-    ln = torch.nn.functional.layer_norm
-    h, c, outs = torch.zeros(B, H), torch.zeros(B, H), []
-    for t in range(T):
-        gi = ln(x[:, t] @ cell.weight_ih.T, (4 * H,), cell.ln_ih.weight) + cell.bias_ih
-        gh = ln((h * drop) @ cell.weight_hh.T, (4 * H,), cell.ln_hh.weight) + cell.bias_hh
-        i, f, g, o = (gi + gh).chunk(4, 1)
-        c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
-        h_new = torch.sigmoid(o) * torch.tanh(ln(c_new, (H,), cell.ln_c.weight, cell.ln_c.bias))
-        h_new = zone_h[t] * h + (1 - zone_h[t]) * h_new
-        c_new = zone_c[t] * c + (1 - zone_c[t]) * c_new
-        keep = mask[:, t]
-        h, c = torch.where(keep, h_new, h), torch.where(keep, c_new, c)
-        outs.append(h * keep)
-    return torch.stack(outs, 1), h, c
-
-
 def test_training_masks_given_explicitly_match_a_naive_loop(float64):
     torch.manual_seed(4)
     B, T, D, H = 4, 9, 2, 5
@@ -88,7 +69,7 @@ def test_training_masks_given_explicitly_match_a_naive_loop(float64):
     zone_h = torch.bernoulli(torch.full((T, B, H), 0.3))
     zone_c = torch.bernoulli(torch.full((T, B, H), 0.2))
     mask = step_mask(torch.tensor([9, 3, 6, 1]), T)
-    want = naive(cell, x, drop, zone_h, zone_c, mask)
+    want = naive_variant_lstm(cell, x, drop, zone_h, zone_c, mask)
     zeros = torch.zeros(B, H)
     got = CompiledLSTM.apply(cell.input_projection(x), None, None, zeros, zeros, mask,
                              cell.weight_hh,

@@ -17,6 +17,7 @@ import contextlib
 import dataclasses
 import json
 import math
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -179,24 +180,28 @@ def forward_backward(model, task, optimizer, scaler, config, device, epoch, wind
 
 class Clock:
     """The run's training time: this session's, plus (`before`) that of the sessions a resumed
-    run had. Under several processes every rank reads the slowest rank's clock, so that all
-    stop, and set their learning rate, alike."""
+    run had. `read()` looks at the clock (under several processes every rank reads the slowest
+    rank's, so that all stop, and set their learning rate, alike: one exchange per reading);
+    `session`, `total` and `fraction` tell what the last reading saw."""
 
     def __init__(self, config: TrainConfig, world: World = SOLO) -> None:
         self.config, self.world = config, world
-        self.started, self.before = time.monotonic(), 0.0
+        self.started, self.before, self.session = time.monotonic(), 0.0, 0.0
 
-    def session(self) -> float:
-        return self.world.slowest(time.monotonic() - self.started)
+    def read(self) -> Clock:
+        self.session = self.world.slowest(time.monotonic() - self.started)
+        return self
 
+    @property
     def total(self) -> float:
-        return self.before + self.session()
+        return self.before + self.session
 
     def fraction(self) -> float | None:
-        """The share of the time budget spent, for a run that spends one (else None)."""
+        """The share of the time budget spent at the last reading, for a run that spends one
+        (else None)."""
         if not self.config.budgeted:
             return None
-        return min(1.0, self.total() / (60 * self.config.max_minutes))
+        return min(1.0, self.total / (60 * self.config.max_minutes))
 
 
 def budget_spent(config: TrainConfig, progress: Progress, clock: Clock) -> str | None:
@@ -208,25 +213,17 @@ def budget_spent(config: TrainConfig, progress: Progress, clock: Clock) -> str |
     if config.max_steps and progress.step >= config.max_steps:
         return f"reached --max-steps {config.max_steps}"
     if config.max_minutes:
-        spent = clock.total() if config.budgeted else clock.session()
+        clock.read()  # (a budgeted run's next learning rate reads this reading too)
+        spent = clock.total if config.budgeted else clock.session
         if spent >= 60 * config.max_minutes:
             return f"reached --max-minutes {config.max_minutes:g}"
     return None
 
 
 def step_log_of(run_dir: Path, world: World):
-    """steps.jsonl, open for appending (rank 0), or a sink (the other ranks write nothing)."""
-    if world.writer:
-        return open(run_dir / "steps.jsonl", "a", encoding="utf-8")
-    return contextlib.nullcontext(_Sink())
-
-
-class _Sink:
-    def write(self, text: str) -> None:
-        pass
-
-    def flush(self) -> None:
-        pass
+    """steps.jsonl, open for appending (rank 0), or the null device (the other ranks write
+    nothing)."""
+    return open(run_dir / "steps.jsonl" if world.writer else os.devnull, "a", encoding="utf-8")
 
 
 def autocast(device: torch.device, precision: str):
@@ -261,9 +258,9 @@ def evaluate_and_save(model, task, config, run_dir: Path, optimizer, schedule, p
         progress.best_loss, progress.evals_without_gain = score, 0
     else:
         progress.evals_without_gain += 1
-    progress.seconds = clock.total()
+    progress.seconds = clock.read().total
     record = {"step": progress.step, "epoch": progress.epoch, "tokens": progress.tokens,
-              "minutes": clock.session() / 60,
+              "minutes": clock.session / 60,
               "lr": schedule.lr(progress.step, clock.fraction()),
               **{f"valid_{k}": v for k, v in metrics.items()}}
     progress.history.append(record)

@@ -90,6 +90,24 @@ const scalar_t* ptr_or_null(const optional<Tensor>& t) {
 
 bool given(const optional<Tensor>& t) { return t.has_value() && t->defined(); }
 
+// The options of a call as raw pointers (null where an option is off) and zoneout's evaluation
+// constants (< 0: none): what the forward and the backward loops read.
+template <typename scalar_t>
+struct Options {
+  const bool* mask;
+  const scalar_t *ln_hh, *ln_c_w, *ln_c_b, *drop, *zone_h, *zone_c;
+  scalar_t zh, zc;
+  Options(const optional<Tensor>& mask_, const optional<Tensor>& ln_hh_,
+          const optional<Tensor>& ln_c_w_, const optional<Tensor>& ln_c_b_,
+          const optional<Tensor>& drop_, const optional<Tensor>& zone_h_,
+          const optional<Tensor>& zone_c_, double zh_, double zc_)
+      : mask(given(mask_) ? mask_->data_ptr<bool>() : nullptr),
+        ln_hh(ptr_or_null<scalar_t>(ln_hh_)), ln_c_w(ptr_or_null<scalar_t>(ln_c_w_)),
+        ln_c_b(ptr_or_null<scalar_t>(ln_c_b_)), drop(ptr_or_null<scalar_t>(drop_)),
+        zone_h(ptr_or_null<scalar_t>(zone_h_)), zone_c(ptr_or_null<scalar_t>(zone_c_)),
+        zh(static_cast<scalar_t>(zh_)), zc(static_cast<scalar_t>(zc_)) {}
+};
+
 // The input side of steps [start, end), gx_t = W_ih x_t + b (b = b_ih + b_hh): given whole
 // (`gxb` (T, B, 4H), for cells whose input side autograd computes: layer norm), or made here
 // from x (T, B, D) a chunk at a time, in the forward and again in the backward, so that no
@@ -135,14 +153,12 @@ std::vector<Tensor> forward(const Tensor& input, const optional<Tensor>& w_ih,
   Tensor h = h0.contiguous(), c = c0.contiguous();
   Tensor gx_chunk;
   AT_DISPATCH_FLOATING_TYPES(input.scalar_type(), "lstm_variants_forward", [&] {
-    const scalar_t* drop_p = ptr_or_null<scalar_t>(drop);
-    const scalar_t* ln_hh_p = ptr_or_null<scalar_t>(ln_hh);
-    const scalar_t* ln_c_w_p = ptr_or_null<scalar_t>(ln_c_w);
-    const scalar_t* ln_c_b_p = ptr_or_null<scalar_t>(ln_c_b);
-    const bool* mask_p = given(mask) ? mask->data_ptr<bool>() : nullptr;
-    const scalar_t* zh_p = ptr_or_null<scalar_t>(zone_h);
-    const scalar_t* zc_p = ptr_or_null<scalar_t>(zone_c);
-    const scalar_t zh = static_cast<scalar_t>(zh_const), zc = static_cast<scalar_t>(zc_const);
+    const Options<scalar_t> o(mask, ln_hh, ln_c_w, ln_c_b, drop, zone_h, zone_c, zh_const,
+                              zc_const);
+    const scalar_t *drop_p = o.drop, *ln_hh_p = o.ln_hh, *ln_c_w_p = o.ln_c_w;
+    const scalar_t *ln_c_b_p = o.ln_c_b, *zh_p = o.zone_h, *zc_p = o.zone_c;
+    const bool* mask_p = o.mask;
+    const scalar_t zh = o.zh, zc = o.zc;
     for (int64_t t = 0; t < T; ++t) {
       if (t % kChunk == 0) gx_chunk = side.chunk(t, std::min(t + kChunk, T)).contiguous();
       const scalar_t* gx = gx_chunk.data_ptr<scalar_t>() + (t % kChunk) * B * G;
@@ -243,14 +259,12 @@ std::vector<Tensor> backward(const Tensor& input, const optional<Tensor>& w_ih,
   auto through_h = at::empty({B, H}, h0.options());
   auto w_t = weight_hh.t();
   AT_DISPATCH_FLOATING_TYPES(input.scalar_type(), "lstm_variants_backward", [&] {
-    const scalar_t* drop_p = ptr_or_null<scalar_t>(drop);
-    const scalar_t* ln_hh_p = ptr_or_null<scalar_t>(ln_hh);
-    const scalar_t* ln_c_w_p = ptr_or_null<scalar_t>(ln_c_w);
-    const scalar_t* ln_c_b_p = ptr_or_null<scalar_t>(ln_c_b);
-    const bool* mask_p = given(mask) ? mask->data_ptr<bool>() : nullptr;
-    const scalar_t* zh_p = ptr_or_null<scalar_t>(zone_h);
-    const scalar_t* zc_p = ptr_or_null<scalar_t>(zone_c);
-    const scalar_t zh = static_cast<scalar_t>(zh_const), zc = static_cast<scalar_t>(zc_const);
+    const Options<scalar_t> o(mask, ln_hh, ln_c_w, ln_c_b, drop, zone_h, zone_c, zh_const,
+                              zc_const);
+    const scalar_t *drop_p = o.drop, *ln_hh_p = o.ln_hh, *ln_c_w_p = o.ln_c_w;
+    const scalar_t *ln_c_b_p = o.ln_c_b, *zh_p = o.zone_h, *zc_p = o.zone_c;
+    const bool* mask_p = o.mask;
+    const scalar_t zh = o.zh, zc = o.zc;
     for (int64_t start = ((T - 1) / kChunk) * kChunk; start >= 0; start -= kChunk) {
       const int64_t end = std::min(start + kChunk, T), k_len = end - start;
       // the forward of steps [start, end) again, batched
