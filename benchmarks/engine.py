@@ -6,6 +6,8 @@ fwd+bwd seconds, median of interleaved runs, for (T, B, D, H) shapes:
 - LN-LSTM with recurrent dropout and zoneout: rnnkit vs a naive autograd loop of that cell
   (target >= 2x), and every path of it as a ratio to the bare fused plain LSTM (issue "a
   compiled recurrent step": compiled >= 0.7x); the compiled path's build time beside it;
+- LN-GRU with recurrent dropout and zoneout: loop and compiled as ratios to the bare fused
+  plain GRU (same target);
 - memory kept for backward by the bptt backend vs autograd's loop at T = 500 (target <= 0.5x).
 Ratios are speed-ups: baseline time / rnnkit time (> 1 means rnnkit is faster).
 """
@@ -63,7 +65,7 @@ def speed_rows(repeats: int) -> list[dict]:
             ("GRU", torch.nn.GRU),
         ):
             bare = torch_class(D, H, batch_first=True)
-            paths = ("fused", "loop", "bptt", "compiled") if kind == "LSTM" else ("fused", "loop", "bptt")
+            paths = ("fused", "loop", "bptt", "compiled")
             ours = {b: rnnkit.from_torch(bare) for b in paths}
             for backend, layer in ours.items():
                 layer.backend = backend
@@ -83,6 +85,15 @@ def speed_rows(repeats: int) -> list[dict]:
             repeats=repeats,
         )
         rows.append({"shape": (T, B, D, H), "cell": "LN-LSTM+rd+zo", **times})
+        gru = {b: rnnkit.GRU(D, H, layer_norm=True, recurrent_dropout=0.25, zoneout=0.1,
+                             backend=b) for b in ("loop", "compiled")}
+        gru["compiled"].load_state_dict(gru["loop"].state_dict())
+        times = time_interleaved(
+            {"torch": fwd_bwd(torch.nn.GRU(D, H, batch_first=True), x),
+             **{b: fwd_bwd(layer, x) for b, layer in gru.items()}},
+            repeats=repeats,
+        )
+        rows.append({"shape": (T, B, D, H), "cell": "LN-GRU+rd+zo", **times})
     return rows
 
 
@@ -121,7 +132,7 @@ def run(quick: bool = False) -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for row in rows:
-        if "naive" not in row:
+        if row["cell"] in ("LSTM", "GRU"):
             base = row["torch"]
             ratios = " | ".join(f"{base / row[b]:.2f}x" if b in row else "—"
                                 for b in ("fused", "loop", "bptt", "compiled"))
@@ -133,11 +144,20 @@ def run(quick: bool = False) -> str:
         "|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
-        if "naive" in row:
+        if row["cell"] == "LN-LSTM+rd+zo":
             lines.append(
                 f"| {row['shape']} | {row['cell']} | {row['naive']:.4f} | {row['torch']:.4f} | "
                 + " | ".join(f"{row['naive'] / row[b]:.2f}x" for b in ("loop", "bptt", "compiled"))
                 + f" | {row['torch'] / row['compiled']:.2f}x |"
             )
+    lines += [
+        "",
+        "| (T, B, D, H) | cell | fused plain GRU s | loop | compiled (auto) |",
+        "|---|---|---|---|---|",
+    ]
+    for row in rows:
+        if row["cell"] == "LN-GRU+rd+zo":
+            lines.append(f"| {row['shape']} | {row['cell']} | {row['torch']:.4f} | "
+                         f"{row['torch'] / row['loop']:.2f}x | {row['torch'] / row['compiled']:.2f}x |")
     lines += ["", *memory_rows()]
     return "\n".join(lines)

@@ -115,3 +115,42 @@ def naive_variant_lstm(cell, x, drop, zone_h, zone_c, mask=None):
             h, c = torch.where(keep, h_new, h), torch.where(keep, c_new, c)
             outs.append(h * keep)
     return torch.stack(outs, 1), h, c
+
+
+def naive_variant_gru(cell, x, drop, zone, mask=None):
+    """LN-GRU + recurrent dropout + zoneout written out, with the masks given (zoneout's
+    time-major (T, B, H)); a length `mask` (B, T, 1) holds h past each end. (outputs, h_T)."""
+    import torch
+
+    B, T, _ = x.shape
+    H = cell.hidden_size
+    ln = torch.nn.functional.layer_norm
+    h, outs = torch.zeros(B, H), []
+    for t in range(T):
+        gi = ln(x[:, t] @ cell.weight_ih.T, (3 * H,), cell.ln_ih.weight) + cell.bias_ih
+        gh = ln((h * drop) @ cell.weight_hh.T, (3 * H,), cell.ln_hh.weight) + cell.bias_hh
+        (i_r, i_z, i_n), (h_r, h_z, h_n) = gi.chunk(3, 1), gh.chunk(3, 1)
+        r, z = torch.sigmoid(i_r + h_r), torch.sigmoid(i_z + h_z)
+        h_new = (1 - z) * torch.tanh(i_n + r * h_n) + z * h
+        h_new = zone[t] * h + (1 - zone[t]) * h_new
+        h = h_new if mask is None else torch.where(mask[:, t], h_new, h)
+        outs.append(h if mask is None else h * mask[:, t])
+    return torch.stack(outs, 1), h
+
+
+def naive_variant_elman(cell, x, drop, zone, mask=None):
+    """LN-Elman + recurrent dropout + zoneout written out, as `naive_variant_gru`."""
+    import torch
+
+    B, T, _ = x.shape
+    H = cell.hidden_size
+    ln = torch.nn.functional.layer_norm
+    f = torch.tanh if cell.nonlinearity == "tanh" else torch.relu
+    h, outs = torch.zeros(B, H), []
+    for t in range(T):
+        a = (ln(x[:, t] @ cell.weight_ih.T, (H,), cell.ln_ih.weight) + cell.bias_ih
+             + ln((h * drop) @ cell.weight_hh.T, (H,), cell.ln_hh.weight) + cell.bias_hh)
+        h_new = zone[t] * h + (1 - zone[t]) * f(a)
+        h = h_new if mask is None else torch.where(mask[:, t], h_new, h)
+        outs.append(h if mask is None else h * mask[:, t])
+    return torch.stack(outs, 1), h

@@ -1,5 +1,5 @@
-"""The compiled path (C++ time loop of the LSTM and its variants) against the reference loop,
-a naive loop with the same masks, and gradcheck, in float64. CI builds it; a failed build is a
+"""The compiled path (C++ time loops of the LSTM, GRU and Elman cells and their variants)
+against the reference loop, naive loops with the same masks, and gradcheck, in float64. CI builds it; a failed build is a
 failed test here, and the fallback (one warning, the Python paths) is tested on its own."""
 
 import warnings
@@ -8,10 +8,17 @@ import pytest
 import torch
 
 import rnnkit
-from helpers import naive_variant_lstm
-from rnnkit import GRU, LSTM
+from helpers import naive_variant_elman, naive_variant_gru, naive_variant_lstm
+from rnnkit import GRU, LSTM, RNN
 from rnnkit.layers import compiled
-from rnnkit.layers.compiled import CompiledLSTM, build_report, compiled_unsupported_reason
+from rnnkit.layers.compiled import (
+    CompiledElman,
+    CompiledGRU,
+    CompiledLSTM,
+    build_report,
+    compiled_unsupported_reason,
+)
+from rnnkit.layers.rnn import make_layer
 from rnnkit.state import step_mask
 
 
@@ -34,6 +41,125 @@ VARIANTS = [
     {"layer_norm": True, "zoneout": 0.15, "bidirectional": True},
     {"layer_norm": True, "recurrent_dropout": 0.2, "num_layers": 2, "bidirectional": True},
 ]
+
+
+SINGLE_STATE_VARIANTS = [
+    {},
+    {"layer_norm": True},
+    {"recurrent_dropout": 0.3},
+    {"zoneout": 0.2},
+    {"layer_norm": True, "zoneout": 0.2, "recurrent_dropout": 0.3, "bidirectional": True},
+    {"layer_norm": True, "recurrent_dropout": 0.2, "num_layers": 2, "bidirectional": True},
+]
+CELL_VARIANTS = [("gru", {}), ("rnn", {}), ("rnn", {"nonlinearity": "relu"})]
+
+
+@pytest.mark.parametrize("kind,extra", CELL_VARIANTS)
+@pytest.mark.parametrize("options", SINGLE_STATE_VARIANTS)
+def test_compiled_gru_and_elman_equal_the_reference_loop(kind, extra, options, float64):
+    """As for the LSTM below: outputs, final h and every gradient, unequal lengths (T = 23:
+    two chunks), evaluation mode."""
+    torch.manual_seed(3)
+    options = dict(options)
+    layer = make_layer(kind, 3, 6, options.pop("num_layers", 1), **options, **extra).eval()
+    with torch.no_grad():
+        for p in layer.parameters():
+            p.add_(0.2 * torch.randn_like(p))
+    x = torch.randn(5, 23, 3, requires_grad=True)
+    lengths = torch.tensor([23, 4, 17, 1, 9])
+    found = {}
+    for backend in ("loop", "compiled"):
+        out, final = layer(x, lengths, backend=backend)
+        loss = out.sin().sum() + final.pow(2).sum()
+        found[backend] = (out, final, *torch.autograd.grad(loss, [x, *layer.parameters()]))
+    for got, want in zip(found["compiled"], found["loop"]):
+        assert relative_error(got, want) < 1e-10
+
+
+@pytest.mark.parametrize("kind", ["gru", "tanh", "relu"])
+def test_gru_and_elman_training_masks_given_explicitly_match_a_naive_loop(kind, float64):
+    torch.manual_seed(4)
+    B, T, D, H = 4, 19, 2, 5
+    if kind == "gru":
+        cell, apply, naive = rnnkit.GRUCell(D, H, layer_norm=True), CompiledGRU.apply, naive_variant_gru
+    else:
+        cell = rnnkit.ElmanCell(D, H, layer_norm=True, nonlinearity=kind)
+        apply, naive = CompiledElman.apply, naive_variant_elman
+    with torch.no_grad():
+        for p in cell.parameters():
+            p.add_(0.3 * torch.randn_like(p))
+    x = torch.randn(B, T, D)
+    drop = torch.bernoulli(torch.full((B, H), 0.7)) / 0.7
+    zone = torch.bernoulli(torch.full((T, B, H), 0.3))
+    mask = step_mask(torch.tensor([19, 3, 16, 1]), T)
+    want = naive(cell, x, drop, zone, mask)
+    extra = () if kind == "gru" else (kind == "relu",)
+    got = apply(cell.input_projection(x), None, None, torch.zeros(B, H), mask, cell.weight_hh,
+                cell.bias_hh, cell.ln_hh.weight, drop, zone, -1.0, *extra)
+    for a, b in zip(got, want):
+        torch.testing.assert_close(a, b)
+    w = torch.randn_like(want[0])
+    params = list(cell.parameters())
+    grads = torch.autograd.grad((got[0] * w).sum() + got[1].sum(), params)
+    oracle = torch.autograd.grad((want[0] * w).sum() + want[1].sum(), params)
+    for a, b in zip(grads, oracle):
+        assert relative_error(a, b) < 1e-10
+
+
+@pytest.mark.parametrize("kind", ["gru", "tanh", "relu"])
+def test_gradcheck_gru_and_elman_with_the_input_side_made_in_the_loop(kind, float64):
+    """x, W_ih and both biases into the loop (T = 20: two chunks), zoneout masks, recurrent
+    dropout, a length mask; and the given-input-side form with layer norm and zoneout's
+    evaluation constant."""
+    torch.manual_seed(8)
+    B, T, D, H = 2, 20, 3, 2
+    G = 3 * H if kind == "gru" else H
+    apply = CompiledGRU.apply if kind == "gru" else CompiledElman.apply
+    extra = () if kind == "gru" else (kind == "relu",)
+    x = torch.randn(B, T, D, requires_grad=True)
+    w_ih, b_ih = torch.randn(G, D, requires_grad=True), torch.randn(G, requires_grad=True)
+    h0 = torch.randn(B, H, requires_grad=True)
+    w_hh = (0.5 * torch.randn(G, H)).requires_grad_()  # (a relu loop of randn weights grows
+    b_hh = torch.randn(G, requires_grad=True)         # 10^4-fold: finite differences lose it)
+    ln = torch.randn(G, requires_grad=True)
+    drop = torch.tensor([[2.0, 0.0], [2.0, 2.0]])
+    mask = step_mask(torch.tensor([20, 13]), T)
+    zone = torch.bernoulli(torch.full((T, B, H), 0.3))
+
+    def from_x(x, w_ih, b_ih, h0, w_hh, b_hh):
+        return apply(x, w_ih, b_ih, h0, mask, w_hh, b_hh, None, drop, zone, -1.0, *extra)
+
+    def given(gi, h0, w_hh, b_hh, ln):
+        return apply(gi, None, None, h0, mask, w_hh, b_hh, ln, drop, None, 0.25, *extra)
+
+    assert torch.autograd.gradcheck(from_x, (x, w_ih, b_ih, h0, w_hh, b_hh))
+    gi = torch.randn(B, 7, G, requires_grad=True)
+    mask = step_mask(torch.tensor([7, 4]), 7)
+    assert torch.autograd.gradcheck(given, (gi, h0, w_hh, b_hh, ln))
+
+
+@pytest.mark.parametrize("layer_class", [GRU, RNN])
+def test_training_gru_and_elman_compiled_takes_the_loops_steps(layer_class, float64):
+    """60 Adam steps in training mode: the masks are drawn in the loop's order, so the losses
+    are the reference loop's."""
+    losses = {}
+    for backend in ("loop", "compiled"):
+        torch.manual_seed(6)
+        layer = layer_class(3, 8, layer_norm=True, zoneout=0.1, recurrent_dropout=0.2,
+                            backend=backend)
+        head = torch.nn.Linear(8, 1)
+        x = torch.randn(16, 10, 3)
+        y = x.sum(dim=(1, 2)).unsqueeze(1)
+        optimiser = torch.optim.Adam([*layer.parameters(), *head.parameters()], lr=0.02)
+        losses[backend] = []
+        for _ in range(60):
+            optimiser.zero_grad()
+            loss = ((head(layer(x)[0][:, -1]) - y) ** 2).mean()
+            loss.backward()
+            optimiser.step()
+            losses[backend].append(loss.item())
+    assert losses["compiled"] == pytest.approx(losses["loop"], rel=1e-9)
+    assert losses["compiled"][-1] < 0.5 * losses["compiled"][0]
 
 
 @pytest.mark.parametrize("options", VARIANTS)
@@ -131,12 +257,16 @@ def test_float32_stays_close_to_float64():
 
 
 def test_auto_runs_the_variants_compiled_and_names_what_it_cannot_serve():
-    assert LSTM(3, 4, layer_norm=True).choose_backend() == "compiled"
-    assert LSTM(3, 4).choose_backend() == "fused"  # plain: PyTorch's own kernels stay first
+    for layer in (LSTM(3, 4, layer_norm=True), GRU(3, 4, zoneout=0.1),
+                  RNN(3, 4, layer_norm=True, nonlinearity="relu")):
+        assert layer.choose_backend() == "compiled"
+    for plain in (LSTM(3, 4), GRU(3, 4), RNN(3, 4)):
+        assert plain.choose_backend() == "fused"  # PyTorch's own kernels stay first
     assert LSTM(3, 4, peephole=True).choose_backend() == "loop"
-    assert "GRU" in compiled_unsupported_reason(GRU(3, 4).cells()[0])
+    assert compiled_unsupported_reason(LSTM(3, 4, proj_size=2).cells()[0]) == "proj_size"
+    assert "LSTMCell" not in (compiled_unsupported_reason(GRU(3, 4).cells()[0]) or "")
     with pytest.raises(ValueError, match="backend='compiled' cannot serve"):
-        GRU(3, 4, layer_norm=True)(torch.randn(2, 3, 3), backend="compiled")
+        LSTM(3, 4, peephole=True)(torch.randn(2, 3, 3), backend="compiled")
 
 
 def test_training_on_the_compiled_path_takes_the_bptt_paths_steps(float64):

@@ -1,12 +1,14 @@
-"""The compiled path: the LSTM's whole time loop, forward and backward, in C++ (`csrc/`).
+"""The compiled path: the whole time loop of a cell, forward and backward, in C++ (`csrc/`).
 
-`backend="compiled"` runs the LSTM and its variants — layer normalisation, recurrent dropout,
-zoneout — through `csrc/lstm_variants.cpp`, built on first use with
-`torch.utils.cpp_extension` and cached (PyTorch's extension folder, ~/.cache/torch_extensions):
-the equations and derivatives of `rnnkit.bptt.lstm_variants`, with the per-step elementwise
+`backend="compiled"` runs the LSTM, the GRU and the Elman RNN with their variants — layer
+normalisation, recurrent dropout, zoneout, length masks — through `csrc/` (`lstm.cpp`,
+`gru.cpp`, `elman.cpp`, one extension), built on first use with `torch.utils.cpp_extension`
+and cached (PyTorch's extension folder, ~/.cache/torch_extensions): the cells' equations and
+their derivatives (the LSTM's are `rnnkit.bptt.lstm_variants`'), with the per-step elementwise
 work of every option fused into loops over (B, H), the recurrent product through ATen, the
-input projections of all steps one product (autograd's part, as in the bptt path), and the
-chunked recomputation of the gates in the backward pass (so memory stays the bptt path's).
+input projections a chunk of steps at a time (or, with layer norm, autograd's one product for
+all steps), and the chunked recomputation of the gates in the backward pass (so memory stays
+the bptt path's). Peepholes and projections stay on the Python paths.
 
 Where no compiler is found, the first use warns once and `compiled_unsupported_reason` says
 why; "auto" then keeps to the Python paths. `build_report()` gives the build's seconds (paid
@@ -24,10 +26,11 @@ import torch
 from torch import Tensor
 from torch.autograd.function import once_differentiable
 
-from rnnkit.cells import LSTMCell, LSTMState
+from rnnkit.cells import ElmanCell, GRUCell, LSTMCell, LSTMState
 
-SOURCE = Path(__file__).resolve().parent / "csrc" / "lstm_variants.cpp"
-NAME = "rnnkit_lstm_variants_v1"
+SOURCES = [Path(__file__).resolve().parent / "csrc" / name
+           for name in ("module.cpp", "lstm.cpp", "gru.cpp", "elman.cpp")]
+NAME = "rnnkit_recurrent_v2"
 # -ffast-math lets the compiler call glibc's vector exp and tanh in the gate loops; AVX2/FMA
 # where this CPU has them (the build is this machine's own, cached per machine)
 FLAGS = ["-O3", "-ffast-math", "-fopenmp-simd",
@@ -42,7 +45,7 @@ def _built() -> tuple:
     try:
         from torch.utils import cpp_extension
 
-        module = cpp_extension.load(name=NAME, sources=[str(SOURCE)], extra_cflags=FLAGS,
+        module = cpp_extension.load(name=NAME, sources=[str(path) for path in SOURCES], extra_cflags=FLAGS,
                                     verbose=False)
     except (OSError, RuntimeError, ImportError, SystemExit) as error:
         reason = str(error).strip().splitlines()[0][:200] if str(error).strip() else repr(error)
@@ -66,12 +69,12 @@ def build_report() -> dict:
 
 def compiled_unsupported_reason(cell) -> str | None:
     """Why the compiled path cannot serve `cell`, or None."""
-    if not isinstance(cell, LSTMCell):
-        return (f"the compiled path serves the LSTM and its variants, not {type(cell).__name__} "
-                f"(its Python paths serve it)")
-    if cell.proj_size:
+    if not isinstance(cell, (LSTMCell, GRUCell, ElmanCell)):
+        return (f"the compiled path serves the LSTM, GRU and Elman cells, not "
+                f"{type(cell).__name__} (its Python paths serve it)")
+    if getattr(cell, "proj_size", 0):
         return "proj_size"
-    if cell.peephole:
+    if getattr(cell, "peephole", False):
         return "peephole"
     if extension() is None:
         return f"the compiled path is not built here ({_built()[2]})"
@@ -87,7 +90,7 @@ def _zoneout(p: float, cell, T: int, like: Tensor):
     return None, float(p)
 
 
-def run_compiled(cell: LSTMCell, x: Tensor, state: LSTMState, mask: Tensor | None):
+def run_compiled(cell, x: Tensor, state, mask: Tensor | None):
     """x (B, T, D), the cell's state, mask (B, T, 1) bool or None -> (outputs, final state).
     Without layer norm the C++ loop makes the input side W_ih x_t + b itself, a chunk of steps
     at a time (and again in the backward pass); with it, autograd computes LN(W_ih x) + b_ih
@@ -95,6 +98,8 @@ def run_compiled(cell: LSTMCell, x: Tensor, state: LSTMState, mask: Tensor | Non
     reason = compiled_unsupported_reason(cell)
     if reason is not None:
         raise ValueError(f"backend='compiled' cannot serve this cell: {reason}")
+    if not isinstance(cell, LSTMCell):
+        return _run_single_state(cell, x, state, mask)
     B, T, _ = x.shape
     if cell.layer_norm:
         inputs = (cell.input_projection(x), None, None)  # (B, T, 4H): autograd's part
@@ -107,6 +112,114 @@ def run_compiled(cell: LSTMCell, x: Tensor, state: LSTMState, mask: Tensor | Non
     out, h, c = CompiledLSTM.apply(*inputs, state.h, state.c, mask, cell.weight_hh, cell.bias_hh,
                                    *ln, drop, zone_h, zone_c, zh, zc)
     return out, LSTMState(h, c)
+
+
+def _run_single_state(cell, x: Tensor, h0: Tensor, mask: Tensor | None):
+    """The GRU's or the Elman cell's compiled loop (one state tensor h)."""
+    B, T, _ = x.shape
+    if cell.layer_norm:
+        inputs = (cell.input_projection(x), None, None)
+    else:
+        inputs = (x, cell.weight_ih, cell.bias_ih)
+    ln = cell.ln_hh.weight if cell.layer_norm else None
+    drop = cell.draw_noise(B, x)
+    zone, zh = _zoneout(cell.zoneout, cell, T, h0)
+    if isinstance(cell, GRUCell):
+        return CompiledGRU.apply(*inputs, h0, mask, cell.weight_hh, cell.bias_hh, ln, drop, zone,
+                                 zh)
+    return CompiledElman.apply(*inputs, h0, mask, cell.weight_hh, cell.bias_hh, ln, drop, zone,
+                               zh, cell.nonlinearity == "relu")
+
+
+def _time_major(mask: Tensor | None, *tensors):
+    """(the (T, B) mask or None, then each (B, T, ·) tensor as a contiguous (T, B, ·) one)."""
+    steps = None if mask is None else mask[..., 0].t().contiguous()
+    return steps, *(t.transpose(0, 1).contiguous() for t in tensors)
+
+
+def _outputs(Hs: Tensor, mask: Tensor | None) -> Tensor:
+    """Batch-first outputs from the time-major states, zero past each sequence's end."""
+    out = Hs.transpose(0, 1)
+    return (out if mask is None else out * mask).contiguous()
+
+
+def _incoming(d_out: Tensor, steps: Tensor | None) -> Tensor:
+    """The gradient reaching the outputs, time-major and zero past each end."""
+    d_out = d_out.transpose(0, 1)
+    return (d_out if steps is None else d_out * steps[..., None]).contiguous()
+
+
+def _defined(grad):
+    return grad if grad is not None and grad.numel() else None
+
+
+class CompiledGRU(torch.autograd.Function):
+    """(input, W_ih, b_ih, h0, mask, W_hh, b_hh, γ_hh, drop, zone, zh) -> (outputs, h_T).
+    `input` is x (B, T, D) when W_ih is given, else gi (B, T, 3H) (b_ih inside it); b_hh stays
+    apart (r multiplies W_hn h + b_hn). mask (B, T, 1) bool or None, drop (B, H) or None, zone
+    a time-major (T, B, H) mask or None and zh its evaluation constant (-1: none)."""
+
+    @staticmethod
+    def forward(ctx, input, weight_ih, bias_ih, h0, mask, weight_hh, bias_hh, ln_hh, drop, zone,
+                zh):
+        steps, source = _time_major(mask, input)
+        inputs = (source, weight_ih, bias_ih if weight_ih is not None else None, h0.contiguous(),
+                  steps, weight_hh.contiguous(), bias_hh, ln_hh,
+                  None if drop is None else drop.contiguous(), zone)
+        Hs = extension().gru_forward(*inputs, zh)
+        ctx.save_for_backward(*inputs, Hs)
+        ctx.zh = zh
+        ctx.has_ih = bias_ih is not None
+        return _outputs(Hs, mask), Hs[-1].clone()
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, d_out, d_hT):
+        *inputs, Hs = ctx.saved_tensors
+        d_input, dh0, dW_hh, d_ln, dW_ih, db_ih, db_hh = extension().gru_backward(
+            *inputs, ctx.zh, Hs, _incoming(d_out, inputs[4]), d_hT.contiguous())
+        from_x = inputs[1] is not None
+        return (d_input.transpose(0, 1), dW_ih if from_x else None,
+                db_ih if from_x and ctx.has_ih else None, dh0, None, dW_hh,
+                db_hh if inputs[6] is not None else None, _defined(d_ln), None, None, None)
+
+
+class CompiledElman(torch.autograd.Function):
+    """(input, W_ih, b_ih, h0, mask, W_hh, b_hh, γ_hh, drop, zone, zh, relu) -> (outputs, h_T).
+    `input` is x (B, T, D) when W_ih is given, else gx (B, T, H) (b_ih inside it); both biases
+    enter the loop as one sum. Masks as `CompiledGRU`'s."""
+
+    @staticmethod
+    def forward(ctx, input, weight_ih, bias_ih, h0, mask, weight_hh, bias_hh, ln_hh, drop, zone,
+                zh, relu):
+        from_x = weight_ih is not None
+        steps, source = _time_major(mask, input)
+        bias = bias_ih if from_x else None
+        if bias_hh is not None:
+            bias = bias_hh if bias is None else bias + bias_hh
+        if not from_x and bias is not None:
+            source, bias = source + bias, None
+        inputs = (source, weight_ih, bias, h0.contiguous(), steps, weight_hh.contiguous(), ln_hh,
+                  None if drop is None else drop.contiguous(), zone)
+        Hs = extension().elman_forward(*inputs, zh, relu)
+        ctx.save_for_backward(*inputs, Hs)
+        ctx.constants = (zh, relu)
+        ctx.biases = (bias_ih is not None, bias_hh is not None)
+        return _outputs(Hs, mask), Hs[-1].clone()
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, d_out, d_hT):
+        *inputs, Hs = ctx.saved_tensors
+        d_input, dh0, dW_hh, d_ln, dW_ih, db = extension().elman_backward(
+            *inputs, *ctx.constants, Hs, _incoming(d_out, inputs[4]), d_hT.contiguous())
+        from_x = inputs[1] is not None
+        has_ih, has_hh = ctx.biases
+        if not from_x:
+            db = d_input.sum((0, 1))  # δb = Σ δgx: the biases were added to gx
+        return (d_input.transpose(0, 1), dW_ih if from_x else None,
+                db if from_x and has_ih else None, dh0, None, dW_hh,
+                db if has_hh else None, _defined(d_ln), None, None, None, None)
 
 
 class CompiledLSTM(torch.autograd.Function):
@@ -129,7 +242,7 @@ class CompiledLSTM(torch.autograd.Function):
         inputs = (source.transpose(0, 1).contiguous(), weight_ih, bias, h0.contiguous(),
                   c0.contiguous(), steps, weight_hh.contiguous(), ln_hh, ln_c_w, ln_c_b,
                   None if drop is None else drop.contiguous(), zone_h, zone_c)
-        Hs, C = extension().forward(*inputs, zh, zc)
+        Hs, C = extension().lstm_forward(*inputs, zh, zc)
         ctx.save_for_backward(*inputs, C, Hs)
         ctx.constants = (zh, zc)
         ctx.biases = (bias_ih is not None, bias_hh is not None)
@@ -147,7 +260,7 @@ class CompiledLSTM(torch.autograd.Function):
         d_out = d_out.transpose(0, 1)  # (T, B, H)
         if steps is not None:
             d_out = d_out * steps[..., None]
-        d_input, dh0, dc0, dW_hh, d_ln_hh, d_ln_c_w, d_ln_c_b, dW_ih, db = extension().backward(
+        d_input, dh0, dc0, dW_hh, d_ln_hh, d_ln_c_w, d_ln_c_b, dW_ih, db = extension().lstm_backward(
             *inputs, *ctx.constants, C, Hs, d_out.contiguous(), d_hT.contiguous(),
             d_cT.contiguous())
         from_x = inputs[1] is not None

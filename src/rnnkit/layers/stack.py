@@ -4,14 +4,14 @@ Three backends, one set of parameters:
 - "fused": PyTorch's fused kernels over the whole stack (plain cells; see `fused.py`);
 - "loop":  the reference loop over each cell (every variant; autograd does the gradients);
 - "bptt":  the hand-derived backward pass of `rnnkit.bptt` (plain cells; records ∂L/∂s_t);
-- "compiled": the LSTM's time loop, forward and backward, in C++ (`compiled.py`): the LSTM
-           and its layer-norm / recurrent-dropout / zoneout variants, where it is built;
+- "compiled": the time loop, forward and backward, in C++ (`compiled.py`): the LSTM, GRU and
+           Elman cells with their layer-norm / recurrent-dropout / zoneout variants, where it
+           is built (not peepholes or projections);
 - "scan":  the reference loop as one `scan` node (every variant): what export traces, so the
            exported graph runs any number of steps; for inference (under no_grad). Never
            chosen by "auto".
 "auto" picks "bptt" when a recorder is given, else the first of "fused", "compiled" (the fast
-path of the LSTM variants), "bptt", "loop" that can serve; a single step on the CPU runs
-"loop".
+path of the variants), "bptt", "loop" that can serve; a single step on the CPU runs "loop".
 """
 
 from __future__ import annotations

@@ -9,130 +9,14 @@
 // The backward recomputes each chunk of steps' gates at once from the saved h_t, c_t (batched
 // ATen calls), as the Python path does, so memory stays that of the bptt backend.
 
-#include <torch/extension.h>
+#include "common.h"
 
-#include <cmath>
-#include <vector>
-
-namespace {
-
-constexpr double kEps = 1e-5;
-constexpr int64_t kChunk = 16;
-
-using at::Tensor;
-using c10::optional;
-
-// Row-wise layer norm of x (B, N) into y: y = γ ⊙ (x − μ)/σ (+ β) (+ add), keeping μ and 1/σ.
-template <typename scalar_t>
-void layer_norm_rows(const scalar_t* x, scalar_t* y, int64_t B, int64_t N, const scalar_t* gamma,
-                     const scalar_t* beta, const scalar_t* add, scalar_t* mean_out = nullptr,
-                     scalar_t* rstd_out = nullptr) {
-  for (int64_t b = 0; b < B; ++b) {
-    const scalar_t* row = x + b * N;
-    double mean = 0.0;
-    for (int64_t n = 0; n < N; ++n) mean += row[n];
-    mean /= N;
-    double var = 0.0;
-    for (int64_t n = 0; n < N; ++n) {
-      const double d = row[n] - mean;
-      var += d * d;
-    }
-    const scalar_t rstd = static_cast<scalar_t>(1.0 / std::sqrt(var / N + kEps));
-    const scalar_t mu = static_cast<scalar_t>(mean);
-    if (mean_out) mean_out[b] = mu;
-    if (rstd_out) rstd_out[b] = rstd;
-    scalar_t* out = y + b * N;
-    const scalar_t* plus = add ? add + b * N : nullptr;
-    for (int64_t n = 0; n < N; ++n) {
-      scalar_t v = (row[n] - mu) * rstd * gamma[n];
-      if (beta) v += beta[n];
-      if (plus) v += plus[n];
-      out[n] = v;
-    }
-  }
-}
-
-// The input gradient of a row-wise layer norm (no bias involved): for each row, with
-// x̂ = (x − μ)/σ and δx̂ = γ ⊙ δy:  δx = (1/σ)(δx̂ − mean(δx̂) − x̂ ⊙ mean(δx̂ ⊙ x̂)).
-template <typename scalar_t>
-void layer_norm_backward_rows(const scalar_t* dy, const scalar_t* x, const scalar_t* mean,
-                              const scalar_t* rstd, const scalar_t* gamma, scalar_t* dx, int64_t B,
-                              int64_t N) {
-  for (int64_t b = 0; b < B; ++b) {
-    const scalar_t* d = dy + b * N;
-    const scalar_t* row = x + b * N;
-    const scalar_t mu = mean[b], r = rstd[b];
-    double sum_d = 0.0, sum_dx = 0.0;
-    for (int64_t n = 0; n < N; ++n) {
-      const double g = static_cast<double>(d[n]) * gamma[n];
-      sum_d += g;
-      sum_dx += g * (row[n] - mu) * r;
-    }
-    const scalar_t m1 = static_cast<scalar_t>(sum_d / N), m2 = static_cast<scalar_t>(sum_dx / N);
-    scalar_t* out = dx + b * N;
-    for (int64_t n = 0; n < N; ++n) {
-      const scalar_t xhat = (row[n] - mu) * r;
-      out[n] = r * (d[n] * gamma[n] - m1 - xhat * m2);
-    }
-  }
-}
-
-// σ and tanh written for the compiler to vectorise (with -ffast-math, glibc's vector exp/tanh)
-template <typename scalar_t>
-inline scalar_t sigmoid(scalar_t x) {
-  return scalar_t(1) / (scalar_t(1) + std::exp(-x));
-}
-
-template <typename scalar_t>
-const scalar_t* ptr_or_null(const optional<Tensor>& t) {
-  return t.has_value() && t->defined() ? t->data_ptr<scalar_t>() : nullptr;
-}
-
-bool given(const optional<Tensor>& t) { return t.has_value() && t->defined(); }
-
-// The options of a call as raw pointers (null where an option is off) and zoneout's evaluation
-// constants (< 0: none): what the forward and the backward loops read.
-template <typename scalar_t>
-struct Options {
-  const bool* mask;
-  const scalar_t *ln_hh, *ln_c_w, *ln_c_b, *drop, *zone_h, *zone_c;
-  scalar_t zh, zc;
-  Options(const optional<Tensor>& mask_, const optional<Tensor>& ln_hh_,
-          const optional<Tensor>& ln_c_w_, const optional<Tensor>& ln_c_b_,
-          const optional<Tensor>& drop_, const optional<Tensor>& zone_h_,
-          const optional<Tensor>& zone_c_, double zh_, double zc_)
-      : mask(given(mask_) ? mask_->data_ptr<bool>() : nullptr),
-        ln_hh(ptr_or_null<scalar_t>(ln_hh_)), ln_c_w(ptr_or_null<scalar_t>(ln_c_w_)),
-        ln_c_b(ptr_or_null<scalar_t>(ln_c_b_)), drop(ptr_or_null<scalar_t>(drop_)),
-        zone_h(ptr_or_null<scalar_t>(zone_h_)), zone_c(ptr_or_null<scalar_t>(zone_c_)),
-        zh(static_cast<scalar_t>(zh_)), zc(static_cast<scalar_t>(zc_)) {}
-};
-
-// The input side of steps [start, end), gx_t = W_ih x_t + b (b = b_ih + b_hh): given whole
-// (`gxb` (T, B, 4H), for cells whose input side autograd computes: layer norm), or made here
-// from x (T, B, D) a chunk at a time, in the forward and again in the backward, so that no
-// (T, B, 4H) tensor is kept (the bptt backend's memory).
-struct InputSide {
-  Tensor input, w_ih, bias;  // input: gxb, or x when w_ih is defined
-  bool from_x() const { return w_ih.defined(); }
-  Tensor chunk(int64_t start, int64_t end) const {
-    if (!from_x()) return input.slice(0, start, end);
-    auto flat = input.slice(0, start, end).reshape({-1, input.size(2)});
-    auto out = bias.defined() ? at::addmm(bias, flat, w_ih.t()) : at::mm(flat, w_ih.t());
-    return out.view({end - start, input.size(1), w_ih.size(0)});
-  }
-};
-
-InputSide input_side(const Tensor& input, const optional<Tensor>& w_ih,
-                     const optional<Tensor>& bias) {
-  return {input, given(w_ih) ? *w_ih : Tensor(), given(bias) ? *bias : Tensor()};
-}
-
+namespace rnnkit {
 
 // Forward. gxb (T, B, 4H): W_ih x_t + b_ih + b_hh, time-major; mask (T, B) bool or None;
 // drop (B, H) or None; zone_h, zone_c (T, B, H) masks or None, else the constants zh, zc
 // (evaluation; < 0: no zoneout). Returns (Hs, C): h_t and c_t of every step, (T, B, H).
-std::vector<Tensor> forward(const Tensor& input, const optional<Tensor>& w_ih,
+std::vector<Tensor> lstm_forward(const Tensor& input, const optional<Tensor>& w_ih,
                             const optional<Tensor>& bias, const Tensor& h0, const Tensor& c0,
                             const optional<Tensor>& mask, const Tensor& weight_hh,
                             const optional<Tensor>& ln_hh, const optional<Tensor>& ln_c_w,
@@ -234,7 +118,7 @@ _Pragma("omp simd")
 // Backward. Given what forward returned and the gradients reaching the outputs (T, B, H, zero
 // past each end), h_T and c_T: (δgx (T, B, 4H) or, from x, δx (T, B, D); δh_0, δc_0, δW_hh,
 // δγ_hh, δγ_c, δβ_c; δW_ih (from x); δb = Σ_t δa_t).
-std::vector<Tensor> backward(const Tensor& input, const optional<Tensor>& w_ih,
+std::vector<Tensor> lstm_backward(const Tensor& input, const optional<Tensor>& w_ih,
                              const optional<Tensor>& bias, const Tensor& h0, const Tensor& c0,
                              const optional<Tensor>& mask, const Tensor& weight_hh,
                              const optional<Tensor>& ln_hh, const optional<Tensor>& ln_c_w,
@@ -430,9 +314,4 @@ std::vector<Tensor> backward(const Tensor& input, const optional<Tensor>& w_ih,
   return {side.from_x() ? dx : dA, delta_h, delta_c, dW, d_ln_hh, d_ln_c_w, d_ln_c_b, dW_ih, db};
 }
 
-}  // namespace
-
-PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
-  m.def("forward", &forward, "LSTM variants: the time loop, forward");
-  m.def("backward", &backward, "LSTM variants: the time loop, backward");
-}
+}  // namespace rnnkit

@@ -1,0 +1,79 @@
+"""Each task with its defaults only and a time budget (docs/results.md "Defaults only"):
+`python -m benchmarks.defaults [NAME ...]` (all cases: about 2 hours on 2 CPU cores).
+
+Every case is the command a new user types — `rnnkit train TASK` with the data it names and
+`--max-minutes`, nothing tuned — and its summary (best validation figures, steps, the
+baseline rnnkit prints beside it) lands in docs/results/defaults.json, one entry per case,
+merged with the entries already there (so cases can be run one at a time). The tanh-RNN's
+run is diagnosed as well (`rnnkit diagnose`), to say why it stays at the baseline.
+Set OMP_NUM_THREADS=1 to run two cases side by side on this 2-core machine (the figures in
+docs/results.md say how they were run).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from rnnkit.train.run_folder import read_log
+
+OUT = Path("docs/results")
+RUNS = Path("runs/defaults")
+
+CASES: dict[str, list[str]] = {
+    "adding-100-lstm": ["adding", "--seq-len", "100", "--cell", "lstm", "--max-minutes", "5"],
+    "adding-200-lstm": ["adding", "--seq-len", "200", "--cell", "lstm", "--max-minutes", "8"],
+    "adding-200-gru": ["adding", "--seq-len", "200", "--cell", "gru", "--max-minutes", "8"],
+    "adding-400-lstm": ["adding", "--seq-len", "400", "--cell", "lstm", "--max-minutes", "10"],
+    "adding-400-gru": ["adding", "--seq-len", "400", "--cell", "gru", "--max-minutes", "10"],
+    "adding-100-rnn": ["adding", "--seq-len", "100", "--cell", "rnn", "--max-minutes", "5"],
+    "copy-100-lstm": ["copy", "--seq-len", "100", "--cell", "lstm", "--max-minutes", "10"],
+    "lm-shakespeare": ["lm", "--max-minutes", "30"],
+    "classify-rotten": ["classify", "--dataset", "rotten-tomatoes", "--max-minutes", "8"],
+    "tag-wnut": ["tag", "--dataset", "wnut16", "--max-minutes", "8"],
+    "forecast-taylor": ["forecast", "--dataset", "taylor", "--lookback", "336", "--horizon", "48",
+                        "--test-size", "336", "--max-minutes", "8"],
+}
+DIAGNOSE = ("adding-100-rnn",)
+
+
+def run_case(name: str) -> dict:
+    run = RUNS / name
+    command = [sys.executable, "-m", "rnnkit", "train", *CASES[name], "--out", str(run),
+               "--overwrite", "--format", "json"]
+    started = time.perf_counter()
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode not in (0, 1):
+        raise RuntimeError(f"{name}: {result.stderr.strip()[-2000:]}")
+    summary = json.loads(result.stdout)
+    metrics = read_log(run, "metrics.jsonl")
+    entry = {"command": "rnnkit train " + " ".join(CASES[name]),
+             "minutes": round((time.perf_counter() - started) / 60, 2), "summary": summary,
+             "evaluations": len(metrics)}
+    if name in DIAGNOSE:
+        diagnosis = subprocess.run([sys.executable, "-m", "rnnkit", "diagnose", str(run), "--out",
+                                    str(OUT / f"diagnosis-defaults-{name}"), "--format", "json"],
+                                   capture_output=True, text=True, check=True)
+        entry["diagnosis"] = json.loads(diagnosis.stdout)
+    return entry
+
+
+def main(names: list[str]) -> None:
+    unknown = [n for n in names if n not in CASES]
+    if unknown:
+        raise SystemExit(f"unknown case(s) {unknown}; cases: {', '.join(CASES)}")
+    OUT.mkdir(parents=True, exist_ok=True)
+    target = OUT / "defaults.json"
+    for name in names or list(CASES):
+        entry = run_case(name)
+        done = json.loads(target.read_text()) if target.exists() else {}
+        done[name] = entry
+        target.write_text(json.dumps(done, indent=2) + "\n")
+        print(name, json.dumps(entry["summary"])[:400], flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
