@@ -1,6 +1,7 @@
 """The compiled path (C++ time loops of the LSTM, GRU and Elman cells and their variants)
-against the reference loop, naive loops with the same masks, and gradcheck, in float64. CI builds it; a failed build is a
-failed test here, and the fallback (one warning, the Python paths) is tested on its own."""
+against the reference loop, naive loops with the same masks, and gradcheck, in float64. CI
+builds it; a failed build is a failed test here, and the fallback (one warning, the Python
+paths) is tested on its own."""
 
 import warnings
 
