@@ -218,15 +218,16 @@ def calendar_features(times: list, names: list[str]) -> np.ndarray:
     return out
 
 
-def season_of(frequency) -> int | None:
-    """The usual season of a frequency: 12 for months, 7 for days, 24 for hours, 48 for half
-    hours; None otherwise."""
+def seasons_of(frequency) -> tuple[int, ...]:
+    """The usual seasons of a frequency, shortest first: months 12; days 7 and 365; hours 24
+    and 168 (a week); half hours 48 and 336; quarter hours 96 and 672; none otherwise."""
     if frequency == "month":
-        return 12
+        return (12,)
     if isinstance(frequency, timedelta):
-        return {timedelta(days=1): 7, timedelta(hours=1): 24, timedelta(minutes=30): 48,
-                timedelta(minutes=15): 96}.get(frequency)
-    return None
+        return {timedelta(days=1): (7, 365), timedelta(hours=1): (24, 168),
+                timedelta(minutes=30): (48, 336),
+                timedelta(minutes=15): (96, 672)}.get(frequency, ())
+    return ()
 
 
 def future_times(series: Series, horizon: int) -> list:

@@ -14,7 +14,7 @@ from rnnkit.tasks.forecast.metrics import (
     window_origins,
 )
 from rnnkit.tasks.forecast.spec import ForecastConfig
-from rnnkit.tasks.forecast.task import ForecastTask
+from rnnkit.tasks.forecast.task import ForecastTask, output_base
 from rnnkit.train.fit import fit
 
 CPU = torch.device("cpu")
@@ -53,6 +53,21 @@ def test_seasonal_levels_come_from_one_season_before_the_origin():
     assert levels.tolist() == pytest.approx([z[43 + h % 7] for h in range(10)])
     with pytest.raises(DataError, match="lookback >= the season"):
         ForecastTask(single(values, lookback=5, horizon=3, relative="season", season=7)[0], [series], CPU)
+
+
+def test_auto_adds_the_outputs_to_the_best_season_the_lookback_covers():
+    assert output_base("auto", [336, 48], 48) == ("season", 48)
+    assert output_base("auto", [336, 48], 336) == ("season", 336)
+    assert output_base("auto", [], 48) == ("last", None)
+    assert output_base("auto", [336], 48) == ("last", None)
+    assert output_base("last", [336, 48], 400) == ("last", None)
+    with pytest.raises(DataError, match="lookback >= the season"):
+        output_base("season", [336], 48)
+    values = np.arange(100, dtype=float) % 7 + 0.01 * np.arange(100)
+    config, series = single(values, lookback=14, horizon=10)  # defaults: detect, auto
+    task = ForecastTask(config, [series], CPU)
+    assert (task.seasons, task.relative, task.relative_season) == ([7], "season", 7)
+    assert task.meta()["relative"] == ["season", 7]
 
 
 def test_scaler_is_fitted_on_the_training_part_only():

@@ -47,8 +47,9 @@ def forecast_ahead(config, saved, model, series: list[Series], horizon: int, dev
 
 def reopened_task(config, saved, series, device) -> ForecastTask:
     """The run's task over new series, with the run's scalers and season."""
-    return ForecastTask(config, series, device, scalers_for(saved, series),
-                        saved["season"])
+    relative = saved.get("relative")
+    return ForecastTask(config, series, device, scalers_for(saved, series), saved["season"],
+                        saved.get("seasons"), tuple(relative) if relative else None)
 
 
 def backtest(config, saved, model, series: list[Series], folds: int, device="cpu") -> dict:
@@ -71,4 +72,5 @@ def backtest(config, saved, model, series: list[Series], folds: int, device="cpu
                          **task.score(model, windows)})
     names = [n for n in per_fold[0] if n != "origin"]
     mean = {n: {m: float(np.mean([f[n][m] for f in per_fold])) for m in per_fold[0][n]} for n in names}
-    return {"folds": per_fold, "mean": mean, "horizon": H, "season": task.season}
+    return {"folds": per_fold, "mean": mean, "horizon": H, "season": task.season,
+            "seasons": task.seasons}

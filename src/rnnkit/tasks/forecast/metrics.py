@@ -21,8 +21,8 @@ def window(values: np.ndarray, origin: int, lookback: int, horizon: int):
 
 
 def infer_season(values: np.ndarray, max_lag: int | None = None) -> int | None:
-    """The lag of the highest autocorrelation peak (a lag whose ACF beats its neighbours and
-    exceeds 0.3), or None: the season when none is given."""
+    """The lag of the highest autocorrelation peak (a lag whose ACF beats its neighbours, the
+    lag at half of it, and 0.3), or None."""
     values = values[~np.isnan(values)] - np.nanmean(values)
     n = len(values)
     max_lag = min(max_lag or n // 3, n // 3)
@@ -31,21 +31,50 @@ def infer_season(values: np.ndarray, max_lag: int | None = None) -> int | None:
     denom = float((values**2).sum()) or 1.0
     acf = np.array([float((values[:-k] * values[k:]).sum()) / denom for k in range(1, max_lag + 1)])
     peaks = [k + 1 for k in range(1, len(acf) - 1) if acf[k] > acf[k - 1] and acf[k] >= acf[k + 1]
-             and acf[k] > 0.3]
+             and acf[k] > 0.3 and acf[k] > acf[(k + 1) // 2 - 1]]  # (above its anti-phase)
     return max(peaks, key=lambda lag: acf[lag - 1]) if peaks else None
 
 
-def baselines(history: np.ndarray, horizon: int, season: int | None) -> dict[str, np.ndarray]:
+def autocorrelation(values: np.ndarray, lag: int) -> float:
+    """The sample autocorrelation of `values` (gaps dropped) at `lag`."""
+    values = values[~np.isnan(values)] - np.nanmean(values)
+    if lag >= len(values):
+        return math.nan
+    denom = float((values**2).sum()) or 1.0
+    return float((values[:-lag] * values[lag:]).sum()) / denom
+
+
+def detect_seasons(values: np.ndarray, candidates, max_lag: int | None = None) -> list[int]:
+    """The seasons a series shows: each candidate (the frequency's usual seasons) kept where the
+    history holds two full seasons and its autocorrelation exceeds 0.3 and the one at half the
+    season (a season's anti-phase: a smooth series without one, say daily temperatures at a
+    week, correlates more at half the lag), and the lag of the highest autocorrelation peak
+    (`infer_season`); ordered best first, by the error of the in-sample seasonal naive forecast
+    (so half-hourly demand, with a daily and a weekly season, puts the week first when
+    weekends differ from weekdays)."""
+    n = int((~np.isnan(values)).sum())
+    found = {s for s in candidates if 2 * s <= n and autocorrelation(values, s) > 0.3
+             and autocorrelation(values, s) > autocorrelation(values, max(s // 2, 1))}
+    peak = infer_season(values, max_lag)
+    if peak is not None:
+        found.add(peak)
+    return sorted(found, key=lambda s: (mase_scale(values[~np.isnan(values)], s), s))
+
+
+def baselines(history: np.ndarray, horizon: int, season: int | None,
+              others=()) -> dict[str, np.ndarray]:
     """Naive forecasts from the history before the origin: persistence (last value), seasonal
     naive (the value one season back), mean of the history, and drift (the line through the
-    first and last values, extended)."""
+    first and last values, extended); `seasonal_naive_S` for each of the `others` seasons."""
     last = history[-1]
     steps = np.arange(1, horizon + 1)
     out = {"persistence": np.full(horizon, last), "mean": np.full(horizon, history.mean())}
     slope = (history[-1] - history[0]) / max(len(history) - 1, 1)
     out["drift"] = last + slope * steps
-    if season and len(history) >= season:
-        out["seasonal_naive"] = history[len(history) - season + (steps - 1) % season]
+    for name, length in (("seasonal_naive", season),
+                         *((f"seasonal_naive_{s}", s) for s in others if s != season)):
+        if length and len(history) >= length:
+            out[name] = history[len(history) - length + (steps - 1) % length]
     return out
 
 

@@ -47,11 +47,13 @@ class ForecastConfig(RecurrentConfig, TrainConfig):
     test_size: int = option(0, "last steps never seen in training (for backtests)", low=0)
     lookback: int = option(48, "past steps the model reads", group="model", low=1)
     horizon: int = option(12, "future steps it forecasts", group="model", low=1)
-    relative: str = option("last", "what the outputs are added to (scaled units): the window's "
-                           "last value, the seasonal naive forecast, or nothing", group="model",
-                           choices=("last", "season", "none"))
-    season: int = option(0, "season length for the seasonal naive baseline and MASE (0: infer)",
-                         group="model", low=0)
+    relative: str = option("auto", "what the outputs are added to (scaled units): the window's "
+                           "last value, the seasonal naive forecast, or nothing (auto: the "
+                           "seasonal naive forecast when a season is found that the lookback "
+                           "covers, else the last value)", group="model",
+                           choices=("auto", "last", "season", "none"))
+    season: int = option(0, "season length for the seasonal naive baseline, MASE and "
+                         "--relative season (0: detect the series' seasons)", group="model", low=0)
     architecture: str = option("direct", "direct multi-horizon head, or encoder-decoder",
                                group="model", choices=("direct", "seq2seq"))
     head: str = option("gaussian", "output: point, gaussian or quantile (intervals)",
@@ -73,15 +75,24 @@ def prepare(config: ForecastConfig, device, resumed: dict | None, data=None) -> 
     tokens = config.batch_size * (config.lookback + config.horizon)
     model = build_within_memory(task.build_model, tokens).to(device)
     facts = (f"forecasting {len(task.prepared)} series ({len(task.train_windows)} training "
-             f"windows, lookback {config.lookback}, horizon {config.horizon}, season "
-             f"{task.season}) with a {config.architecture} {config.cell.upper()} and a "
+             f"windows, lookback {config.lookback}, horizon {config.horizon}, "
+             f"{seasons_phrase(task)}) with a {config.architecture} {config.cell.upper()} and a "
              f"{config.head} head")
     return Prepared(task, model, facts)
 
 
+def seasons_phrase(task: ForecastTask) -> str:
+    """"seasons 336, 48; outputs relative to the seasonal naive forecast (336)", or the like."""
+    found = ", ".join(map(str, task.seasons)) if task.seasons else "none found"
+    base = {"season": f"the seasonal naive forecast ({task.relative_season})",
+            "last": "the last value", "none": "nothing"}[task.relative]
+    return f"season{'s' if len(task.seasons) > 1 else ''} {found}; outputs relative to {base}"
+
+
 def final(task: ForecastTask, model, run_dir: Path) -> dict:
     """The best model's and the baselines' errors on the validation windows."""
-    return {"valid": task.score(model, task.valid_windows), "season": task.season}
+    return {"valid": task.score(model, task.valid_windows), "season": task.season,
+            "seasons": task.seasons, "relative": task.relative}
 
 
 def reopen(config: ForecastConfig, meta: dict, device):
@@ -89,7 +100,10 @@ def reopen(config: ForecastConfig, meta: dict, device):
     scalers and season come from the checkpoint."""
     config = dataclasses.replace(config, target=target_name(config))
     saved = meta["task"]
-    task = ForecastTask(config, [], device, scalers=[], season=saved["season"])
+    relative = saved.get("relative")  # (runs before seasons were detected: the config's)
+    task = ForecastTask(config, [], device, scalers=[], season=saved["season"],
+                        seasons=saved.get("seasons"),
+                        relative=tuple(relative) if relative else None)
     task.saved = saved
     return task, lambda: task.model_for(saved["inputs"], saved["future"])
 

@@ -9,14 +9,27 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from rnnkit.data.timeseries import Series, season_of
+from rnnkit.data.timeseries import Series, seasons_of
 from rnnkit.errors import DataError
 from rnnkit.layers.modes import evaluating
 from rnnkit.tasks.base import TaskBase, last_step_losses
 from rnnkit.tasks.forecast.data import PreparedSeries, target_name
-from rnnkit.tasks.forecast.metrics import baselines, errors, infer_season, mase_scale
+from rnnkit.tasks.forecast.metrics import baselines, detect_seasons, errors, mase_scale
 from rnnkit.tasks.forecast.metrics import window_origins as origins_between
 from rnnkit.tasks.forecast.model import Forecaster, head_loss, point_and_interval
+
+
+def output_base(relative: str, seasons: list[int], lookback: int) -> tuple[str, int | None]:
+    """(what the outputs are added to, the season it reads or None) for --relative: "auto" is
+    the seasonal naive forecast of the best season the lookback covers, else the last value."""
+    fitting = [s for s in seasons if s <= lookback]
+    if relative == "season" and not seasons:
+        raise DataError("--relative season needs a season: give --season")
+    if relative == "season" and not fitting:
+        raise DataError(f"--relative season needs --lookback >= the season ({seasons[0]})")
+    if relative in ("season", "auto") and fitting:
+        return "season", fitting[0]
+    return ("last" if relative == "auto" else relative), None
 
 
 class ForecastTask(TaskBase):
@@ -24,9 +37,10 @@ class ForecastTask(TaskBase):
     end inside the held-out validation part."""
 
     def __init__(self, config, series: list[Series], device,
-                 scalers: list[dict] | None = None, season: int | None = None) -> None:
-        """With `scalers` (and `season`) of a trained run, the task only forecasts and scores:
-        no training windows are enumerated and nothing is fitted."""
+                 scalers: list[dict] | None = None, season: int | None = None,
+                 seasons=None, relative: tuple[str, int | None] | None = None) -> None:
+        """With `scalers` (and `season`, `seasons`, `relative`) of a trained run, the task only
+        forecasts and scores: no training windows are enumerated and nothing is fitted."""
         if config.target is None:
             config = dataclasses.replace(config, target=target_name(config))
         self.config, self.device = config, device
@@ -35,6 +49,8 @@ class ForecastTask(TaskBase):
         if scalers is not None:
             self.prepared = [PreparedSeries(s, config, 0, scaler) for s, scaler in zip(series, scalers)]
             self.season = season
+            self.seasons = list(seasons) if seasons is not None else [s for s in [season] if s]
+            self.relative, self.relative_season = relative or (config.relative, season)
             return
         for k, s in enumerate(series):
             train_end = len(s) - config.test_size - valid
@@ -46,12 +62,12 @@ class ForecastTask(TaskBase):
         if not self.train_windows:
             raise DataError("no training windows: the series is too short for this lookback and horizon")
         first = self.prepared[0]
-        self.season = config.season or season_of(first.series.frequency) or infer_season(
-            first.raw[: len(first.raw) - config.test_size - valid], 4 * config.lookback)
-        if config.relative == "season" and not self.season:
-            raise DataError("--relative season needs a season: give --season")
-        if config.relative == "season" and config.lookback < self.season:
-            raise DataError(f"--relative season needs --lookback >= the season ({self.season})")
+        history = first.raw[: len(first.raw) - config.test_size - valid]
+        self.seasons = [config.season] if config.season else detect_seasons(
+            history, seasons_of(first.series.frequency), 4 * config.lookback)
+        self.season = self.seasons[0] if self.seasons else None  # baselines and MASE
+        self.relative, self.relative_season = output_base(config.relative, self.seasons,
+                                                          config.lookback)
         self._order, self._order_epoch = None, None
 
     def build_model(self) -> Forecaster:
@@ -67,7 +83,7 @@ class ForecastTask(TaskBase):
         x = np.stack([self.prepared[k].inputs[o - L : o] for k, o in windows])
         future = np.stack([self.prepared[k].known[o : o + H] for k, o in windows])
         y = np.stack([self.prepared[k].target[o : o + H] for k, o in windows]).astype(np.float32)
-        if self.config.relative != "none":  # inputs start from the last observed (scaled) value
+        if self.relative != "none":  # inputs start from the last observed (scaled) value
             x[:, :, 0] -= x[:, -1:, 0].copy()
             y = y - self.levels(windows)
         return (torch.from_numpy(x).to(self.device), torch.from_numpy(future).to(self.device),
@@ -78,11 +94,12 @@ class ForecastTask(TaskBase):
         before the origin, or the seasonal naive forecast (values one season back, all before
         the origin), or zero."""
         H = self.config.horizon
-        if self.config.relative == "none":
+        if self.relative == "none":
             return np.zeros((len(windows), H), np.float32)
-        if self.config.relative == "last":
+        if self.relative == "last":
             return np.array([[self.prepared[k].target[o - 1]] * H for k, o in windows], np.float32)
-        back = np.arange(H) % self.season - self.season  # offsets from the origin, all < 0
+        season = self.relative_season
+        back = np.arange(H) % season - season  # offsets from the origin, all < 0
         return np.array([self.prepared[k].target[o + back] for k, o in windows], np.float32)
 
     def epoch_windows(self) -> int:
@@ -134,7 +151,7 @@ class ForecastTask(TaskBase):
             interval = ((predicted["lower"][row], predicted["upper"][row]) if "lower" in predicted
                         else (None, None))
             rows.setdefault("model", []).append(errors(actual, predicted["point"][row], scale, *interval))
-            for name, guess in baselines(raw[:o], H, self.season).items():
+            for name, guess in baselines(raw[:o], H, self.season, self.seasons).items():
                 rows.setdefault(name, []).append(errors(actual, guess, scale))
         return {name: {m: float(np.mean([r[m] for r in results])) for m in results[0]}
                 for name, results in rows.items()}
@@ -170,7 +187,8 @@ class ForecastTask(TaskBase):
         return x, future
 
     def meta(self) -> dict:
-        return {"name": "forecast", "season": self.season,
+        return {"name": "forecast", "season": self.season, "seasons": self.seasons,
+                "relative": [self.relative, self.relative_season],
                 "scalers": [{k: v.to_json() for k, v in p.scalers.items()} for p in self.prepared],
                 "series": [p.name for p in self.prepared],
                 "inputs": self.prepared[0].inputs.shape[1], "future": self.prepared[0].known.shape[1]}
