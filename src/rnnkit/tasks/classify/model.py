@@ -18,7 +18,7 @@ class Classifier(nn.Module):
         self.text = text
         self.embedding = nn.Embedding(input_size, config.embedding_size) if text else None
         self.rnn = config.build(config.embedding_size if text else input_size)
-        self.pool = Pooling(config.pooling, self.rnn)
+        self.pool = Pooling(config.pooling_for(text), self.rnn)
         self.dropout = nn.Dropout(config.dropout)
         self.head = nn.Linear(self.pool.output_size, num_classes)
 

@@ -7,7 +7,7 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
-from rnnkit.config import option
+from rnnkit.config import option, with_default
 from rnnkit.data.encoders import TOKENS, TextEncoder
 from rnnkit.data.scaling import Scaler
 from rnnkit.data.text import read_lines
@@ -48,15 +48,24 @@ class ClassifyConfig(LabelledConfig):
     time_column: str | None = option(None, "long format: the column that orders each series' rows")
     value_columns: str | None = option(None, "long format: comma-separated value columns "
                                        "(default: every other column)")
-    tokens: str = option("word", "text tokens", choices=TOKENS)
-    vocab_size: int = option(20000, "largest vocabulary (subwords: the BPE vocabulary size)", low=2)
+    lr: float = with_default(LabelledConfig, "lr", 3e-3)
+    tokens: str = option("subword", "text tokens", choices=TOKENS)
+    vocab_size: int = option(8000, "largest vocabulary (subwords: the BPE vocabulary size)", low=2)
     min_count: int = option(1, "rarer words and characters become the unknown token", low=1)
     lowercase: bool = option(True, "lowercase the text before tokenizing")
     max_length: int = option(0, "keep only the first N tokens of a text (0: all)", low=0)
     embedding_size: int = option(128, "token embedding size", group="model", low=1)
-    pooling: str = option("last", "pooling over time", group="model", choices=POOLING)
+    pooling: str = option("auto", "pooling over time (auto: max for texts, the last state for "
+                          "series)", group="model", choices=("auto", *POOLING))
     class_weights: str = option("none", "balanced: weight each class by n / (classes · count)",
                                 group="training", choices=("none", "balanced"))
+
+    def pooling_for(self, text: bool) -> str:
+        """The pooling a model over texts or series uses: --pooling, or for auto what
+        docs/results.md found best (max over subword texts; the last state for most series)."""
+        if self.pooling != "auto":
+            return self.pooling
+        return "max" if text else "last"
 
 
 def prepare(config: ClassifyConfig, device, resumed: dict | None, data=None) -> Prepared:
@@ -78,7 +87,7 @@ def prepare(config: ClassifyConfig, device, resumed: dict | None, data=None) -> 
     sizes = ", ".join(f"{k} {len(v[0])}" for k, v in task.parts.items())
     facts = (f"classifying into {len(labels)} labels ({kind}; {sizes}) with a {config.num_layers}x"
              f"{config.hidden_size} {'bi' if config.bidirectional else ''}{config.cell.upper()}, "
-             f"{config.pooling} pooling")
+             f"{config.pooling_for(encoder is not None)} pooling")
     return Prepared(task, model, facts, lambda: {"majority": task.baseline})
 
 
