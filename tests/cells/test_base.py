@@ -2,6 +2,8 @@
 recurrent dropout, zoneout, initialisation, learned initial state, named errors."""
 
 
+import math
+
 import pytest
 import torch
 from torch import nn
@@ -130,6 +132,24 @@ def test_init_schemes():
     default = GRUCell(3, H)
     assert default.weight_hh.abs().max() <= bound
     assert LSTMCell(3, H, forget_bias=None).bias_ih[H:2 * H].abs().max() <= bound
+
+
+def test_chrono_initialisation_spreads_the_memory_times_over_1_to_t_max():
+    """Tallec & Ollivier (2018): b_f = log u, u ~ U(1, T_max − 1), b_i = −b_f, the recurrent
+    biases of i and f zero; the units' characteristic forget times 1/(1 − σ(b_f)) ≈ u then
+    reach from about 1 step to about T_max."""
+    torch.manual_seed(0)
+    H, T_max = 512, 400
+    cell = LSTMCell(3, H, chrono=T_max)
+    b_i, b_f = cell.bias_ih.detach()[:H], cell.bias_ih.detach()[H:2 * H]
+    assert b_f.min() >= 0 and b_f.max() <= math.log(T_max - 1)
+    torch.testing.assert_close(b_i, -b_f)
+    assert cell.bias_hh[:2 * H].abs().sum() == 0
+    memory = 1 / (1 - torch.sigmoid(b_f))  # steps a unit remembers, about e^{b_f} = u
+    assert memory.min() < 3 and memory.max() > 0.9 * T_max
+    assert (memory > T_max / 2).float().mean() == pytest.approx(0.5, abs=0.06)  # u uniform
+    with pytest.raises(ValueError, match="chrono"):
+        LSTMCell(3, H, chrono=1)
 
 
 def test_learned_initial_state_gets_gradient(float64):

@@ -35,7 +35,8 @@ def test_one_layer_gets_no_dropout_between_layers():
 @pytest.mark.parametrize("cell, kind", [("rnn", RNN), ("gru", GRU)])
 def test_lstm_options_are_refused_for_other_cells(cell, kind):
     assert isinstance(RecurrentConfig(cell=cell).build(3), kind)
-    for option, value in (("peephole", True), ("proj_size", 2), ("forget_bias", 0.0)):
+    for option, value in (("peephole", True), ("proj_size", 2), ("forget_bias", 0.0),
+                          ("chrono", 100)):
         with pytest.raises(ConfigError, match=f"{option} is an LSTM option"):
             RecurrentConfig(cell=cell, **{option: value}).check()
 

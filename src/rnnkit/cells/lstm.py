@@ -36,7 +36,9 @@ class LSTMCell(RecurrentCell):
     Shapes: x_t (B, D); h (B, R); c (B, H); weight_ih (4H, D) rows [i | f | g | o];
     weight_hh (4H, R); weight_hr (R, H); R = proj_size if set, else H.
     `forget_bias` sets the total forget-gate bias b_if + b_hf (Jozefowicz et al. 2015); None keeps
-    the scheme's own.
+    the scheme's own. `chrono` = T_max > 1 instead draws the chrono initialisation (Tallec &
+    Ollivier 2018): b_f ~ log U(1, T_max − 1) per unit and b_i = −b_f, so that the units' memory
+    times spread over 1 .. T_max steps (a forget gate σ(b_f) remembers for about e^{b_f} steps).
     """
 
     num_gates = 4
@@ -49,6 +51,7 @@ class LSTMCell(RecurrentCell):
         proj_size: int = 0,
         peephole: bool = False,
         forget_bias: float | None = 1.0,
+        chrono: int = 0,
         zoneout: float | tuple[float, float] = 0.0,
         **options,
     ) -> None:
@@ -62,6 +65,9 @@ class LSTMCell(RecurrentCell):
         self.zoneout_c = check_probability("zoneout (cell)", zoneout_c)
         self.peephole = bool(peephole)
         self.forget_bias = forget_bias
+        self.chrono = check_size("chrono", chrono, minimum=0)
+        if self.chrono == 1:
+            raise ValueError("chrono is the longest dependency in steps, > 1 (0: off), got 1")
         if self.proj_size:
             self.weight_hr = nn.Parameter(torch.empty(proj_size, hidden_size))
         if self.peephole:
@@ -80,7 +86,12 @@ class LSTMCell(RecurrentCell):
                 nn.init.uniform_(self.weight_hr, -(H**-0.5), H**-0.5)
             if self.peephole:
                 self.peephole_weight.zero_()
-            if self.bias and self.forget_bias is not None:
+            if self.bias and self.chrono:
+                b_f = torch.empty(H).uniform_(1.0, self.chrono - 1.0).log_()
+                self.bias_ih[H : 2 * H].copy_(b_f)
+                self.bias_ih[:H].copy_(-b_f)
+                self.bias_hh[: 2 * H].zero_()
+            elif self.bias and self.forget_bias is not None:
                 self.bias_ih[H : 2 * H].fill_(float(self.forget_bias))
                 self.bias_hh[H : 2 * H].zero_()
 

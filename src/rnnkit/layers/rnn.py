@@ -74,6 +74,7 @@ class LSTM(CellLayers):
         proj_size: P > 0 projects h to P units (as PyTorch's), 0 for none.
         peephole: peephole connections from c to the gates.
         forget_bias: total forget-gate bias at initialisation (default 1.0; None for the scheme's).
+        chrono: T_max > 1 for the chrono initialisation of the gate biases instead (0: off).
         zoneout: a float for h and c alike, or a pair (p_h, p_c).
     final_state is an `LSTMState(h, c)`, h (L·K, B, P or H) and c (L·K, B, H).
     """

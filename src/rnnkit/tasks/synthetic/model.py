@@ -14,10 +14,11 @@ class SequenceModel(nn.Module):
     read at the last step (many-to-one) or at every step (many-to-many)."""
 
     def __init__(self, input_size: int, output_size: int, network: RecurrentConfig, *,
-                 tokens: bool, every_step: bool) -> None:
+                 tokens: bool, every_step: bool, steps: int | None = None) -> None:
+        """`steps`: the sequences' length (the dependency --chrono -1 initialises for)."""
         super().__init__()
         self.input_size, self.tokens, self.every_step = input_size, tokens, every_step
-        self.rnn = network.build(input_size)
+        self.rnn = network.build(input_size, steps)
         self.head = nn.Linear(self.rnn.output_size, output_size)
 
     def features(self, x: Tensor) -> Tensor:

@@ -23,13 +23,17 @@ SHORTEST = {"adding": 2, "copy": 1, "temporal-order": 10, "digits": 1}  # the le
 class SyntheticConfig(RecurrentConfig, TrainConfig):
     """A long-range benchmark task. Batch and clipping follow Arjovsky et al. (2016); the
     optimiser is the one docs/results.md found to work (Adam, lr 3e-3: RMSprop at 1e-3 left
-    the LSTM on the adding plateau)."""
+    the LSTM on the adding plateau), and the LSTM's gate biases the chrono initialisation for
+    the generated sequences' length (docs/results.md: with forget bias 1 it stayed at the
+    baseline at T = 200 for 8 minutes; with chrono it passed MSE 0.01 in 2.4; the digits, 8 to
+    784 steps of images, keep forget bias 1)."""
 
     batch_size: int = with_default(TrainConfig, "batch_size", 50)
     optimizer: str = with_default(TrainConfig, "optimizer", "adam")
     lr: float = with_default(TrainConfig, "lr", 3e-3)
     clip_norm: float = with_default(TrainConfig, "clip_norm", 1.0)
     eval_every: int = with_default(TrainConfig, "eval_every", 100)
+    chrono: int = with_default(RecurrentConfig, "chrono", -1)
     task: str = option("adding", "which benchmark", choices=TASKS)
     seq_len: int = option(100, "T: sequence length (adding, temporal order) or delay (copy)",
                           low=1)

@@ -42,7 +42,8 @@ class SyntheticTask(TaskBase):
 
     def build_model(self) -> SequenceModel:
         return SequenceModel(self.input_size, self.output_size, self.config, tokens=self.tokens,
-                             every_step=self.every_step)
+                             every_step=self.every_step,
+                             steps=None if self.name == "digits" else self.valid[0].shape[1])
 
     def _batch(self, size: int, seed: int, part: str = "train", window: int = 0):
         """A generated batch fixed by `seed`; for digits, batch `window` of the split shuffled
