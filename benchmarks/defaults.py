@@ -5,7 +5,8 @@ Every case is the command a new user types — `rnnkit train TASK` with the data
 `--max-minutes`, nothing tuned — and its summary (best validation figures, steps, the
 baseline rnnkit prints beside it) lands in docs/results/defaults.json, one entry per case,
 merged with the entries already there (so cases can be run one at a time). The tanh-RNN's
-run is diagnosed as well (`rnnkit diagnose`), to say why it stays at the baseline.
+run is diagnosed as well (`rnnkit diagnose`), to say why it stays at the baseline, and the
+forecaster is backtested over its held-out week (`rnnkit backtest --folds 7`).
 Set OMP_NUM_THREADS=1 to run two cases side by side on this 2-core machine (the figures in
 docs/results.md say how they were run).
 """
@@ -38,6 +39,7 @@ CASES: dict[str, list[str]] = {
                         "--test-size", "336", "--max-minutes", "8"],
 }
 DIAGNOSE = ("adding-100-rnn",)
+BACKTEST = {"forecast-taylor": 7}  # folds of the test part (7 x 48 = the held-out week)
 
 
 def run_case(name: str) -> dict:
@@ -55,9 +57,14 @@ def run_case(name: str) -> dict:
              "evaluations": len(metrics)}
     if name in DIAGNOSE:
         diagnosis = subprocess.run([sys.executable, "-m", "rnnkit", "diagnose", str(run), "--out",
-                                    str(OUT / f"diagnosis-defaults-{name}"), "--format", "json"],
-                                   capture_output=True, text=True, check=True)
+                                    str(OUT / f"diagnosis-defaults-{name}"), "--overwrite",
+                                    "--format", "json"], capture_output=True, text=True, check=True)
         entry["diagnosis"] = json.loads(diagnosis.stdout)
+    if name in BACKTEST:
+        backtest = subprocess.run([sys.executable, "-m", "rnnkit", "backtest", str(run), "--folds",
+                                   str(BACKTEST[name]), "--format", "json"],
+                                  capture_output=True, text=True, check=True)
+        entry["backtest"] = json.loads(backtest.stdout)["mean"]
     return entry
 
 

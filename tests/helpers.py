@@ -90,21 +90,29 @@ def tiny_task_data(root):
 
 
 def naive_variant_lstm(cell, x, drop, zone_h, zone_c, mask=None):
-    """LN-LSTM + recurrent dropout + zoneout gate by gate, with the masks given (zoneout's
-    time-major (T, B, H)); with a length `mask` (B, T, 1) the state is held past each end and
+    """LN-LSTM + recurrent dropout + zoneout gate by gate (and the cell's peepholes and
+    projection, if it has them), with the masks given (zoneout's time-major (T, B, R) and
+    (T, B, H)); with a length `mask` (B, T, 1) the state is held past each end and
     the outputs there are zero. Returns (outputs, h_T, c_T)."""
     import torch
 
     B, T, _ = x.shape
-    H = cell.hidden_size
+    H, R = cell.hidden_size, cell.recurrent_size
     ln = torch.nn.functional.layer_norm
-    h, c, outs = torch.zeros(B, H), torch.zeros(B, H), []
+    h, c, outs = torch.zeros(B, R), torch.zeros(B, H), []
     for t in range(T):
         gi = ln(x[:, t] @ cell.weight_ih.T, (4 * H,), cell.ln_ih.weight) + cell.bias_ih
         gh = ln((h * drop) @ cell.weight_hh.T, (4 * H,), cell.ln_hh.weight) + cell.bias_hh
         i, f, g, o = (gi + gh).chunk(4, 1)
+        if cell.peephole:  # w_ci ⊙ c_{t−1}, w_cf ⊙ c_{t−1}, then w_co ⊙ c_t
+            w_ci, w_cf, w_co = cell.peephole_weight.chunk(3)
+            i, f = i + w_ci * c, f + w_cf * c
         c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+        if cell.peephole:
+            o = o + w_co * c_new
         h_new = torch.sigmoid(o) * torch.tanh(ln(c_new, (H,), cell.ln_c.weight, cell.ln_c.bias))
+        if cell.proj_size:
+            h_new = h_new @ cell.weight_hr.T
         h_new = zone_h[t] * h + (1 - zone_h[t]) * h_new
         c_new = zone_c[t] * c + (1 - zone_c[t]) * c_new
         if mask is None:

@@ -41,6 +41,11 @@ VARIANTS = [
     {"layer_norm": True, "zoneout": (0.2, 0.1), "recurrent_dropout": 0.3},
     {"layer_norm": True, "zoneout": 0.15, "bidirectional": True},
     {"layer_norm": True, "recurrent_dropout": 0.2, "num_layers": 2, "bidirectional": True},
+    {"peephole": True},
+    {"proj_size": 3},
+    {"peephole": True, "proj_size": 3, "layer_norm": True, "zoneout": (0.2, 0.1),
+     "recurrent_dropout": 0.3, "bidirectional": True},
+    {"proj_size": 2, "peephole": True, "num_layers": 2, "learn_init": True},
 ]
 
 
@@ -201,7 +206,7 @@ def test_training_masks_given_explicitly_match_a_naive_loop(float64):
     got = CompiledLSTM.apply(cell.input_projection(x), None, None, zeros, zeros, mask,
                              cell.weight_hh,
                              cell.bias_hh, cell.ln_hh.weight, cell.ln_c.weight, cell.ln_c.bias,
-                             drop, zone_h, zone_c, -1.0, -1.0)
+                             drop, zone_h, zone_c, -1.0, -1.0, None, None)
     for a, b in zip(got, want):
         torch.testing.assert_close(a, b)
     w = torch.randn_like(want[0])
@@ -210,6 +215,53 @@ def test_training_masks_given_explicitly_match_a_naive_loop(float64):
     oracle = torch.autograd.grad((want[0] * w).sum() + want[2].sum(), params)
     for a, b in zip(grads, oracle):
         assert relative_error(a, b) < 1e-10
+
+
+def test_peepholes_and_projection_with_training_masks_match_a_naive_loop(float64):
+    """T = 21 (two chunks), unequal lengths, recurrent dropout on the projected h (B, R),
+    zoneout masks of h (T, B, R) and c (T, B, H) given explicitly."""
+    torch.manual_seed(9)
+    B, T, D, H, R = 3, 21, 2, 5, 3
+    cell = rnnkit.LSTMCell(D, H, layer_norm=True, peephole=True, proj_size=R)
+    with torch.no_grad():
+        for p in cell.parameters():
+            p.add_(0.3 * torch.randn_like(p))
+    x = torch.randn(B, T, D)
+    drop = torch.bernoulli(torch.full((B, R), 0.7)) / 0.7
+    zone_h = torch.bernoulli(torch.full((T, B, R), 0.3))
+    zone_c = torch.bernoulli(torch.full((T, B, H), 0.2))
+    mask = step_mask(torch.tensor([21, 5, 17]), T)
+    want = naive_variant_lstm(cell, x, drop, zone_h, zone_c, mask)
+    got = CompiledLSTM.apply(cell.input_projection(x), None, None, torch.zeros(B, R),
+                             torch.zeros(B, H), mask, cell.weight_hh, cell.bias_hh,
+                             cell.ln_hh.weight, cell.ln_c.weight, cell.ln_c.bias, drop, zone_h,
+                             zone_c, -1.0, -1.0, cell.peephole_weight, cell.weight_hr)
+    for a, b in zip(got, want):
+        torch.testing.assert_close(a, b)
+    w = torch.randn_like(want[0])
+    params = list(cell.parameters())
+    grads = torch.autograd.grad((got[0] * w).sum() + got[2].sum() + got[1].sum(), params)
+    oracle = torch.autograd.grad((want[0] * w).sum() + want[2].sum() + want[1].sum(), params)
+    for a, b in zip(grads, oracle):
+        assert relative_error(a, b) < 1e-10
+
+
+def test_gradcheck_peepholes_and_projection_from_x(float64):
+    B, T, D, H, R = 2, 18, 2, 3, 2
+    x = torch.randn(B, T, D, requires_grad=True)
+    w_ih, b_ih = torch.randn(4 * H, D, requires_grad=True), torch.randn(4 * H, requires_grad=True)
+    h0, c0 = torch.randn(B, R, requires_grad=True), torch.randn(B, H, requires_grad=True)
+    w_hh, b_hh = torch.randn(4 * H, R, requires_grad=True), torch.randn(4 * H, requires_grad=True)
+    peep, w_hr = torch.randn(3 * H, requires_grad=True), torch.randn(R, H, requires_grad=True)
+    drop = torch.tensor([[2.0, 0.0], [2.0, 2.0]])
+    mask = step_mask(torch.tensor([18, 11]), T)
+    zone_c = torch.bernoulli(torch.full((T, B, H), 0.3))
+
+    def f(x, w_ih, b_ih, h0, c0, w_hh, b_hh, peep, w_hr):
+        return CompiledLSTM.apply(x, w_ih, b_ih, h0, c0, mask, w_hh, b_hh, None, None, None,
+                                  drop, None, zone_c, 0.2, -1.0, peep, w_hr)
+
+    assert torch.autograd.gradcheck(f, (x, w_ih, b_ih, h0, c0, w_hh, b_hh, peep, w_hr))
 
 
 def test_gradcheck_with_masks_and_the_evaluation_constant(float64):
@@ -224,7 +276,7 @@ def test_gradcheck_with_masks_and_the_evaluation_constant(float64):
 
     def f(*a):
         return CompiledLSTM.apply(a[0], None, None, *a[1:3], mask, *a[3:], drop, None, zone_c,
-                                  0.25, -1.0)
+                                  0.25, -1.0, None, None)
 
     assert torch.autograd.gradcheck(f, (gx, h0, c0, w_hh, b_hh, ln_hh, ln_c_w, ln_c_b))
 
@@ -243,7 +295,7 @@ def test_gradcheck_with_the_input_side_made_in_the_loop(float64):
 
     def f(x, w_ih, b_ih, h0, c0, w_hh, b_hh):
         return CompiledLSTM.apply(x, w_ih, b_ih, h0, c0, mask, w_hh, b_hh, None, None, None,
-                                  drop, zone_h, None, -1.0, 0.1)
+                                  drop, zone_h, None, -1.0, 0.1, None, None)
 
     assert torch.autograd.gradcheck(f, (x, w_ih, b_ih, h0, c0, w_hh, b_hh))
 
@@ -263,11 +315,13 @@ def test_auto_runs_the_variants_compiled_and_names_what_it_cannot_serve():
         assert layer.choose_backend() == "compiled"
     for plain in (LSTM(3, 4), GRU(3, 4), RNN(3, 4)):
         assert plain.choose_backend() == "fused"  # PyTorch's own kernels stay first
-    assert LSTM(3, 4, peephole=True).choose_backend() == "loop"
-    assert compiled_unsupported_reason(LSTM(3, 4, proj_size=2).cells()[0]) == "proj_size"
-    assert "LSTMCell" not in (compiled_unsupported_reason(GRU(3, 4).cells()[0]) or "")
-    with pytest.raises(ValueError, match="backend='compiled' cannot serve"):
-        LSTM(3, 4, peephole=True)(torch.randn(2, 3, 3), backend="compiled")
+    assert LSTM(3, 4, peephole=True, proj_size=2).choose_backend() == "compiled"
+    assert compiled_unsupported_reason(GRU(3, 4).cells()[0]) is None
+
+    class Minimal(rnnkit.cells.base.RecurrentCell):
+        pass
+
+    assert "Minimal" in compiled_unsupported_reason(Minimal(3, 4))
 
 
 def test_training_on_the_compiled_path_takes_the_bptt_paths_steps(float64):

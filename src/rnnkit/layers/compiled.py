@@ -8,7 +8,7 @@ their derivatives (the LSTM's are `rnnkit.bptt.lstm_variants`'), with the per-st
 work of every option fused into loops over (B, H), the recurrent product through ATen, the
 input projections a chunk of steps at a time (or, with layer norm, autograd's one product for
 all steps), and the chunked recomputation of the gates in the backward pass (so memory stays
-the bptt path's). Peepholes and projections stay on the Python paths.
+the bptt path's). The LSTM's loop also serves peepholes and projections.
 
 Where no compiler is found, the first use warns once and `compiled_unsupported_reason` says
 why; "auto" then keeps to the Python paths. `build_report()` gives the build's seconds (paid
@@ -72,10 +72,6 @@ def compiled_unsupported_reason(cell) -> str | None:
     if not isinstance(cell, (LSTMCell, GRUCell, ElmanCell)):
         return (f"the compiled path serves the LSTM, GRU and Elman cells, not "
                 f"{type(cell).__name__} (its Python paths serve it)")
-    if getattr(cell, "proj_size", 0):
-        return "proj_size"
-    if getattr(cell, "peephole", False):
-        return "peephole"
     if extension() is None:
         return f"the compiled path is not built here ({_built()[2]})"
     return None
@@ -110,7 +106,9 @@ def run_compiled(cell, x: Tensor, state, mask: Tensor | None):
     zone_h, zh = _zoneout(cell.zoneout, cell, T, state.h)
     zone_c, zc = _zoneout(cell.zoneout_c, cell, T, state.c)
     out, h, c = CompiledLSTM.apply(*inputs, state.h, state.c, mask, cell.weight_hh, cell.bias_hh,
-                                   *ln, drop, zone_h, zone_c, zh, zc)
+                                   *ln, drop, zone_h, zone_c, zh, zc,
+                                   cell.peephole_weight if cell.peephole else None,
+                                   cell.weight_hr if cell.proj_size else None)
     return out, LSTMState(h, c)
 
 
@@ -224,14 +222,16 @@ class CompiledElman(torch.autograd.Function):
 
 class CompiledLSTM(torch.autograd.Function):
     """(input, W_ih, b_ih, h0, c0, mask, W_hh, b_hh, γ_hh, γ_c, β_c, drop, zone_h, zone_c, zh,
-    zc) -> (outputs, h_T, c_T). `input` is x (B, T, D) when W_ih is given, else the input side
-    gx (B, T, 4H) (b_ih inside it). mask (B, T, 1) bool or None; drop (B, H) or None; zone_h,
-    zone_c time-major (T, B, H) masks or None, and zh, zc the evaluation constants (-1: none).
-    `LSTMVariantBPTT`'s equations and derivatives, the loops in C++."""
+    zc, peephole, W_hr) -> (outputs, h_T, c_T). `input` is x (B, T, D) when W_ih is given, else
+    the input side gx (B, T, 4H) (b_ih inside it). mask (B, T, 1) bool or None; drop (B, R) or
+    None; zone_h (T, B, R), zone_c (T, B, H) time-major masks or None, and zh, zc the evaluation
+    constants (-1: none); peephole (3H) [w_ci | w_cf | w_co] or None; W_hr (R, H) or None.
+    `LSTMVariantBPTT`'s equations and derivatives (and those of peepholes and projections), the
+    loops in C++."""
 
     @staticmethod
     def forward(ctx, input, weight_ih, bias_ih, h0, c0, mask, weight_hh, bias_hh, ln_hh, ln_c_w,
-                ln_c_b, drop, zone_h, zone_c, zh, zc):
+                ln_c_b, drop, zone_h, zone_c, zh, zc, peephole, weight_hr):
         from_x = weight_ih is not None
         if from_x:
             bias = bias_ih if bias_hh is None else (bias_hh if bias_ih is None else bias_ih + bias_hh)
@@ -241,7 +241,8 @@ class CompiledLSTM(torch.autograd.Function):
         steps = None if mask is None else mask[..., 0].t().contiguous()  # (T, B)
         inputs = (source.transpose(0, 1).contiguous(), weight_ih, bias, h0.contiguous(),
                   c0.contiguous(), steps, weight_hh.contiguous(), ln_hh, ln_c_w, ln_c_b,
-                  None if drop is None else drop.contiguous(), zone_h, zone_c)
+                  None if drop is None else drop.contiguous(), zone_h, zone_c, peephole,
+                  None if weight_hr is None else weight_hr.contiguous())
         Hs, C = extension().lstm_forward(*inputs, zh, zc)
         ctx.save_for_backward(*inputs, C, Hs)
         ctx.constants = (zh, zc)
@@ -260,7 +261,8 @@ class CompiledLSTM(torch.autograd.Function):
         d_out = d_out.transpose(0, 1)  # (T, B, H)
         if steps is not None:
             d_out = d_out * steps[..., None]
-        d_input, dh0, dc0, dW_hh, d_ln_hh, d_ln_c_w, d_ln_c_b, dW_ih, db = extension().lstm_backward(
+        (d_input, dh0, dc0, dW_hh, d_ln_hh, d_ln_c_w, d_ln_c_b, dW_ih, db, d_peephole,
+         dW_hr) = extension().lstm_backward(
             *inputs, *ctx.constants, C, Hs, d_out.contiguous(), d_hT.contiguous(),
             d_cT.contiguous())
         from_x = inputs[1] is not None
@@ -269,4 +271,4 @@ class CompiledLSTM(torch.autograd.Function):
                          for g in (d_ln_hh, d_ln_c_w, d_ln_c_b))
         return (d_input.transpose(0, 1), dW_ih if from_x else None,
                 db if from_x and has_ih else None, dh0, dc0, None, dW_hh, db if has_hh else None,
-                *grads_ln, None, None, None, None, None)
+                *grads_ln, None, None, None, None, None, _defined(d_peephole), _defined(dW_hr))

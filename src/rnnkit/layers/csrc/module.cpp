@@ -11,6 +11,7 @@ std::vector<Tensor> lstm_forward(const Tensor& input, const optional<Tensor>& w_
                                  const optional<Tensor>& ln_hh, const optional<Tensor>& ln_c_w,
                                  const optional<Tensor>& ln_c_b, const optional<Tensor>& drop,
                                  const optional<Tensor>& zone_h, const optional<Tensor>& zone_c,
+                                 const optional<Tensor>& peephole, const optional<Tensor>& w_hr,
                                  double zh_const, double zc_const);
 std::vector<Tensor> lstm_backward(const Tensor& input, const optional<Tensor>& w_ih,
                                   const optional<Tensor>& bias, const Tensor& h0, const Tensor& c0,
@@ -18,6 +19,7 @@ std::vector<Tensor> lstm_backward(const Tensor& input, const optional<Tensor>& w
                                   const optional<Tensor>& ln_hh, const optional<Tensor>& ln_c_w,
                                   const optional<Tensor>& ln_c_b, const optional<Tensor>& drop,
                                   const optional<Tensor>& zone_h, const optional<Tensor>& zone_c,
+                                  const optional<Tensor>& peephole, const optional<Tensor>& w_hr,
                                   double zh_const, double zc_const, const Tensor& C,
                                   const Tensor& Hs, const Tensor& d_out, const Tensor& d_hT,
                                   const Tensor& d_cT);
