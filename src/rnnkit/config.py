@@ -105,7 +105,12 @@ def load_config(cls, path: str | Path | None = None, overrides: dict | None = No
 
 
 def build_config(cls, values: dict):
-    """`cls(**values)`, every key checked; what the config's own `check()` finds is an error."""
+    """`cls(**values)`, every key checked; what the config's own `check()` finds is an error.
+    A class's `fitted_defaults(values)`, if it has one, gives defaults that depend on what was
+    given (a model sized to the time budget); a key given itself always wins."""
+    fitted = getattr(cls, "fitted_defaults", None)
+    if fitted is not None:
+        values = {**fitted(values), **values}
     config = cls(**{key: coerce(cls, key, value) for key, value in values.items()})
     check = getattr(config, "check", None)
     if check is not None:
