@@ -1,5 +1,6 @@
 """Each task with its defaults only and a time budget (docs/results.md "Defaults only"):
-`python -m benchmarks.defaults [NAME ...]` (all cases: about 2 hours on 2 CPU cores).
+`python -m benchmarks.defaults [NAME ...]` (all cases: about 2.5 hours of one core each;
+two at a time with OMP_NUM_THREADS=1 on this 2-core machine).
 
 Every case is the command a new user types — `rnnkit train TASK` with the data it names and
 `--max-minutes`, nothing tuned — and its summary (best validation figures, steps, the
@@ -28,13 +29,14 @@ CASES: dict[str, list[str]] = {
     "adding-100-lstm": ["adding", "--seq-len", "100", "--cell", "lstm", "--max-minutes", "5"],
     "adding-200-lstm": ["adding", "--seq-len", "200", "--cell", "lstm", "--max-minutes", "8"],
     "adding-200-gru": ["adding", "--seq-len", "200", "--cell", "gru", "--max-minutes", "8"],
-    "adding-400-lstm": ["adding", "--seq-len", "400", "--cell", "lstm", "--max-minutes", "10"],
-    "adding-400-gru": ["adding", "--seq-len", "400", "--cell", "gru", "--max-minutes", "10"],
+    "adding-400-lstm": ["adding", "--seq-len", "400", "--cell", "lstm", "--max-minutes", "20"],
+    "adding-400-gru": ["adding", "--seq-len", "400", "--cell", "gru", "--max-minutes", "20"],
     "adding-100-rnn": ["adding", "--seq-len", "100", "--cell", "rnn", "--max-minutes", "5"],
-    "copy-100-lstm": ["copy", "--seq-len", "100", "--cell", "lstm", "--max-minutes", "10"],
-    "lm-shakespeare": ["lm", "--max-minutes", "30"],
+    "copy-100-lstm": ["copy", "--seq-len", "100", "--cell", "lstm", "--max-minutes", "15"],
+    "lm-shakespeare-4": ["lm", "--dataset", "shakespeare", "--max-minutes", "4"],
+    "lm-shakespeare-30": ["lm", "--dataset", "shakespeare", "--max-minutes", "30"],
     "classify-rotten": ["classify", "--dataset", "rotten-tomatoes", "--max-minutes", "8"],
-    "tag-wnut": ["tag", "--dataset", "wnut16", "--max-minutes", "8"],
+    "tag-wnut": ["tag", "--dataset", "wnut16", "--folds", "5", "--fold", "0", "--max-minutes", "8"],
     "forecast-taylor": ["forecast", "--dataset", "taylor", "--lookback", "336", "--horizon", "48",
                         "--test-size", "336", "--max-minutes", "8"],
 }

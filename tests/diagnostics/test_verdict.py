@@ -23,6 +23,20 @@ def test_exploding_from_a_jump_in_training_gradient_norms():
         == "healthy"
 
 
+def test_a_gradient_that_vanishes_now_is_vanishing_even_after_a_jump_in_training():
+    """The tanh-RNN of docs/results.md's defaults-only adding run: its gradient from the last
+    loss is gone within 6 steps, and training once saw a 100x jump. The verdict names what
+    the model does now; the jump stays a reason, with clipping's advice."""
+    flow = {"last_loss": {"layer0.forward": [0.0, 1e-12, 1e-6, 0.3]}}
+    report = judge(flow, grad_norms=[1.0, 1.1, 0.9, 300.0])
+    assert report["verdict"] == "vanishing"
+    assert any("falls by more than" in r for r in report["reasons"])
+    assert any("running average" in r for r in report["reasons"])
+    assert any("--clip-norm" in a for a in report["advice"])
+    growing = {"last_loss": {"layer0.forward": [1e4, 10.0, 1.0]}}
+    assert judge(growing, grad_norms=[1.0, 1.0])["verdict"] == "exploding"
+
+
 def test_saturated_tanh_rnn_is_flagged():
     torch.manual_seed(0)
     layer = RNN(4, 16)

@@ -6,6 +6,9 @@ Thresholds (all configurable through `Thresholds`):
 - exploding: it grows by more than `exploding_factor` (1e3) going back, or a pre-clip
   gradient norm of training is non-finite or `jump_factor` (100) times its running average
   (an exponential average, weight 0.9, of the norms before it);
+- what the trained model's own gradient does comes first: a model whose gradient vanishes now
+  is "vanishing" even if training once saw a jump (that jump is then a reason, and its advice
+  is added), while a gradient that grows going back, or a non-finite one, is "exploding";
 - saturated (a flag, reported with either verdict): some sigmoid/tanh quantity has more than
   `saturation_fraction` (0.5) of its units saturated (or of its relu units dead).
 """
@@ -59,7 +62,7 @@ class Thresholds:
 def judge(flow: dict, saturation: dict | None = None, grad_norms: list[float] | None = None,
           thresholds: Thresholds = Thresholds()) -> dict:
     """{"verdict", "saturated", "reasons", "advice"} from the measured figures."""
-    reasons, vanishing, exploding = [], False, False
+    reasons, vanishing, exploding, jumped = [], False, False, False
     for key, norms in flow["last_loss"].items():
         last, first = norms[-1], norms[0]
         if last <= 0 or not math.isfinite(last):
@@ -88,7 +91,7 @@ def judge(flow: dict, saturation: dict | None = None, grad_norms: list[float] | 
                 reasons.append(f"training step {step}: the pre-clip gradient norm is not finite")
                 break
             if average is not None and norm > thresholds.jump_factor * average:
-                exploding = True
+                jumped = True
                 reasons.append(f"training step {step}: pre-clip gradient norm {norm:.3g} is "
                                f"{norm / average:.0f}x its running average {average:.3g}")
                 break
@@ -101,8 +104,12 @@ def judge(flow: dict, saturation: dict | None = None, grad_norms: list[float] | 
     if saturated:
         reasons.append(f"saturated (more than {thresholds.saturation_fraction:.0%} of units): "
                        + ", ".join(saturated))
-    verdict = "exploding" if exploding else "vanishing" if vanishing else "healthy"
-    advice = list(ADVICE.get(verdict, [])) + (ADVICE["saturated"] if saturated else [])
+    verdict = ("exploding" if exploding else "vanishing" if vanishing else
+               "exploding" if jumped else "healthy")
+    advice = list(ADVICE.get(verdict, []))
+    if jumped and verdict == "vanishing":
+        advice += [line for line in ADVICE["exploding"] if line not in advice]
+    advice += ADVICE["saturated"] if saturated else []
     if verdict == "healthy" and not reasons:
         reasons.append("the gradient of the last loss reaches the first step within a factor of "
                        f"{thresholds.vanishing_factor:g}; no gradient-norm jumps")
