@@ -133,7 +133,7 @@ def test_auto_backend_choice():
     assert LSTM(3, 4).choose_backend(recorder=rnnkit.StateGradRecorder()) == "bptt"
     dropped = GRU(3, 4, recurrent_dropout=0.3)
     assert dropped.train().choose_backend() == gru_fast
-    assert dropped.eval().choose_backend() == "fused"  # identity in evaluation
+    assert dropped.eval().choose_backend() == gru_fast  # identity in evaluation: a plain GRU
 
 
 def test_recurrent_dropout_in_eval_runs_fused_and_equals_loop(float64):
