@@ -1,6 +1,7 @@
 """Each task with its defaults only and a time budget (docs/results.md "Defaults only"):
-`python -m benchmarks.defaults [NAME ...]` (all cases: about 2.5 hours of one core each;
-two at a time with OMP_NUM_THREADS=1 on this 2-core machine).
+`python -m benchmarks.defaults [NAME ...]` (all cases: about 2.5 hours of one core each; two at
+a time with OMP_NUM_THREADS=1 on this 2-core machine); `--table` prints the Markdown table of
+the cases done.
 
 Every case is the command a new user types — `rnnkit train TASK` with the data it names and
 `--max-minutes`, nothing tuned — and its summary (best validation figures, steps, the
@@ -70,6 +71,40 @@ def run_case(name: str) -> dict:
     return entry
 
 
+def figure(name: str, entry: dict) -> tuple[str, str]:
+    """(the model's figure, the baseline's) of a case, as the table shows them."""
+    s = entry["summary"]
+    if name.startswith(("adding", "copy")):
+        extra = f", accuracy {s['valid']['accuracy']:.3f}" if "accuracy" in s["valid"] else ""
+        return f"MSE/CE {s['valid']['loss']:.5f}{extra}", f"{s['baseline']['loss']:.4f} (memoryless)"
+    if name.startswith("lm"):
+        return (f"{s['valid']['loss']:.3f} nats/char",
+                f"{s['baseline']['loss']:.3f} ({s['baseline']['order']}-gram Kneser-Ney)")
+    if name.startswith("classify"):
+        return (f"test accuracy {s['test']['accuracy']:.4f}",
+                f"{s['baseline']['majority']['accuracy']:.3f} (majority)")
+    if name.startswith("tag"):
+        return f"test entity F1 {s['test']['f1']:.4f}", "0 (all O)"
+    mean = entry["backtest"]
+    others = "".join(f", {k} {v['mase']:.3f}" for k, v in mean.items()
+                     if k.startswith("seasonal_naive_"))
+    return (f"backtest MASE {mean['model']['mase']:.3f}, MAPE {mean['model']['mape']:.2f} %",
+            f"seasonal naive {mean['seasonal_naive']['mase']:.3f}{others}, persistence "
+            f"{mean['persistence']['mase']:.3f}")
+
+
+def table(done: dict) -> str:
+    lines = ["| case | command | minutes | steps | model | baseline printed beside it |",
+             "|---|---|---:|---:|---|---|"]
+    for name in CASES:
+        if name in done:
+            entry = done[name]
+            model, baseline = figure(name, entry)
+            lines.append(f"| {name} | `{entry['command']}` | {entry['minutes']:.1f} | "
+                         f"{entry['summary']['steps']} | {model} | {baseline} |")
+    return "\n".join(lines)
+
+
 def main(names: list[str]) -> None:
     unknown = [n for n in names if n not in CASES]
     if unknown:
@@ -85,4 +120,7 @@ def main(names: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    if sys.argv[1:] == ["--table"]:
+        print(table(json.loads((OUT / "defaults.json").read_text())))
+    else:
+        main(sys.argv[1:])
