@@ -212,9 +212,7 @@ class CompiledElman(torch.autograd.Function):
         d_input, dh0, dW_hh, d_ln, dW_ih, db = extension().elman_backward(
             *inputs, *ctx.constants, Hs, _incoming(d_out, inputs[4]), d_hT.contiguous())
         from_x = inputs[1] is not None
-        has_ih, has_hh = ctx.biases
-        if not from_x:
-            db = d_input.sum((0, 1))  # δb = Σ δgx: the biases were added to gx
+        has_ih, has_hh = ctx.biases  # (δb = Σ δa: given gx, the biases were added to it)
         return (d_input.transpose(0, 1), dW_ih if from_x else None,
                 db if from_x and has_ih else None, dh0, None, dW_hh,
                 db if has_hh else None, _defined(d_ln), None, None, None, None)

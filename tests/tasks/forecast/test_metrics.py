@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from rnnkit.tasks.forecast.metrics import (
-    autocorrelation,
+    autocorrelations,
     baselines,
     detect_seasons,
     errors,
@@ -60,7 +60,7 @@ def test_a_smooth_series_without_a_season_has_none():
     values = np.zeros(1500)
     for t in range(1, 1500):
         values[t] = 0.97 * values[t - 1] + rng.standard_normal()
-    assert autocorrelation(values, 7) > 0.3
+    assert autocorrelations(values, [7])[0] > 0.3
     assert detect_seasons(values, (7, 365), max_lag=200) == []
     assert detect_seasons(values[:600], (7, 365), max_lag=200) == []  # (365: too short anyway)
 

@@ -211,7 +211,7 @@ std::vector<Tensor> gru_backward(const Tensor& input, const optional<Tensor>& w_
       dW.addmm_(dV.reshape({-1, G}).t(), U.reshape({-1, H}));
       if (o.ln_hh) d_ln_hh += (dGH * (V - v_mean) * v_rstd).sum({0, 1});
       db_hh += dGH.sum({0, 1});
-      db_ih += dGI.sum({0, 1});
+      if (side.from_x()) db_ih += dGI.sum({0, 1});  // (given gi: its gradient is all)
       input_side_backward(side, dGI, start, end, d_input, dW_ih);
     }
   });

@@ -52,7 +52,10 @@ std::vector<Tensor> lstm_forward(const Tensor& input, const optional<Tensor>& w_
   AT_DISPATCH_FLOATING_TYPES(input.scalar_type(), "lstm_variants_forward", [&] {
     const Options<scalar_t> o(mask, ln_hh, ln_c_w, ln_c_b, drop, zone_h, zone_c, zh_const,
                               zc_const);
-    const scalar_t* peep = ptr_or_null<scalar_t>(peephole);
+    // the peephole weights, or zeros: one branch-free gate loop (a branch inside it keeps the
+    // compiler from vectorising the σ and tanh)
+    const std::vector<scalar_t> no_peephole(given(peephole) ? 0 : 3 * H, scalar_t(0));
+    const scalar_t* pw = given(peephole) ? peephole->data_ptr<scalar_t>() : no_peephole.data();
     const scalar_t zh = o.zh, zc = o.zc;
     for (int64_t t = 0; t < T; ++t) {
       if (t % kChunk == 0) gx_chunk = side.chunk(t, std::min(t + kChunk, T)).contiguous();
@@ -81,24 +84,14 @@ std::vector<Tensor> lstm_forward(const Tensor& input, const optional<Tensor>& w_
         scalar_t* o_row = sp + b * H;
         const scalar_t* c_row = c_prev + b * H;
         scalar_t* ct_row = ct + b * H;
-        if (peep) {
-          _Pragma("omp simd")
-          for (int64_t n = 0; n < H; ++n) {
-            const scalar_t i = sigmoid(row[n] + peep[n] * c_row[n]);
-            const scalar_t f = sigmoid(row[H + n] + peep[H + n] * c_row[n]);
-            const scalar_t g = std::tanh(row[2 * H + n]);
-            const scalar_t cn = f * c_row[n] + i * g;
-            ct_row[n] = cn;
-            o_row[n] = sigmoid(row[3 * H + n] + peep[2 * H + n] * cn);
-          }
-        } else {
-          _Pragma("omp simd")
-          for (int64_t n = 0; n < H; ++n) {
-            const scalar_t i = sigmoid(row[n]), f = sigmoid(row[H + n]);
-            const scalar_t g = std::tanh(row[2 * H + n]);
-            o_row[n] = sigmoid(row[3 * H + n]);
-            ct_row[n] = f * c_row[n] + i * g;
-          }
+        _Pragma("omp simd")
+        for (int64_t n = 0; n < H; ++n) {
+          const scalar_t i = sigmoid(row[n] + pw[n] * c_row[n]);
+          const scalar_t f = sigmoid(row[H + n] + pw[H + n] * c_row[n]);
+          const scalar_t g = std::tanh(row[2 * H + n]);
+          const scalar_t cn = f * c_row[n] + i * g;
+          ct_row[n] = cn;
+          o_row[n] = sigmoid(row[3 * H + n] + pw[2 * H + n] * cn);
         }
       }
       // m = o ⊙ tanh(ĉ′), ĉ′ = γ_c ⊙ LN(c̃) + β_c (or c̃);  h̃ = W_hr m (or m)
@@ -179,7 +172,9 @@ std::vector<Tensor> lstm_backward(const Tensor& input, const optional<Tensor>& w
   AT_DISPATCH_FLOATING_TYPES(input.scalar_type(), "lstm_variants_backward", [&] {
     const Options<scalar_t> o(mask, ln_hh, ln_c_w, ln_c_b, drop, zone_h, zone_c, zh_const,
                               zc_const);
-    const scalar_t* peep = ptr_or_null<scalar_t>(peephole);
+    const bool peep = given(peephole);
+    const std::vector<scalar_t> no_peephole(peep ? 0 : 3 * H, scalar_t(0));
+    const scalar_t* pw = peep ? peephole->data_ptr<scalar_t>() : no_peephole.data();
     const scalar_t zh = o.zh, zc = o.zc;
     for (int64_t start = ((T - 1) / kChunk) * kChunk; start >= 0; start -= kChunk) {
       const int64_t end = std::min(start + kChunk, T), k_len = end - start;
@@ -223,9 +218,7 @@ std::vector<Tensor> lstm_backward(const Tensor& input, const optional<Tensor>& w
         scalar_t* fp = Fc.data_ptr<scalar_t>();
         scalar_t* cn = C_new.data_ptr<scalar_t>();
         scalar_t* mp = projected ? M.data_ptr<scalar_t>() : nullptr;
-        std::vector<scalar_t> c_out(H);
-        const scalar_t zero = 0;
-        const scalar_t* pi = peep ? peep : nullptr;
+        std::vector<scalar_t> c_out(H), m_scratch(H);  // (m: kept only with a projection)
         for (int64_t r = 0; r < rows; ++r) {
           const scalar_t* a_row = ap + r * G;
           const scalar_t* c_row = cp + r * H;
@@ -235,13 +228,11 @@ std::vector<Tensor> lstm_backward(const Tensor& input, const optional<Tensor>& w
           scalar_t* n_row = cn + r * H;
           _Pragma("omp simd")
           for (int64_t n = 0; n < H; ++n) {
-            const scalar_t wi = pi ? pi[n] : zero, wf = pi ? pi[H + n] : zero;
-            const scalar_t wo = pi ? pi[2 * H + n] : zero;
-            const scalar_t i = sigmoid(a_row[n] + wi * c_row[n]);
-            const scalar_t f = sigmoid(a_row[H + n] + wf * c_row[n]);
+            const scalar_t i = sigmoid(a_row[n] + pw[n] * c_row[n]);
+            const scalar_t f = sigmoid(a_row[H + n] + pw[H + n] * c_row[n]);
             const scalar_t g = std::tanh(a_row[2 * H + n]);
             const scalar_t c_new = f * c_row[n] + i * g;  // c̃
-            const scalar_t og = sigmoid(a_row[3 * H + n] + wo * c_new);
+            const scalar_t og = sigmoid(a_row[3 * H + n] + pw[2 * H + n] * c_new);
             p_row[n] = g * i * (1 - i);
             p_row[H + n] = c_row[n] * f * (1 - f);
             p_row[2 * H + n] = i * (1 - g * g);
@@ -256,13 +247,13 @@ std::vector<Tensor> lstm_backward(const Tensor& input, const optional<Tensor>& w
           } else {
             std::copy(n_row, n_row + H, c_out.data());
           }
-          scalar_t* m_row = mp ? mp + r * H : nullptr;
+          scalar_t* m_row = mp ? mp + r * H : m_scratch.data();
           _Pragma("omp simd")
           for (int64_t n = 0; n < H; ++n) {
             const scalar_t tc = std::tanh(c_out[n]), og = q_row[n];
             p_row[3 * H + n] = tc * og * (1 - og);
             q_row[n] = og * (1 - tc * tc);
-            if (m_row) m_row[n] = og * tc;
+            m_row[n] = og * tc;
           }
         }
       }
@@ -277,7 +268,9 @@ std::vector<Tensor> lstm_backward(const Tensor& input, const optional<Tensor>& w
         scalar_t* dc_total = delta_c.data_ptr<scalar_t>();
         const scalar_t* dout_t = d_out.data_ptr<scalar_t>() + t * B * R;
         const scalar_t* q = Q.data_ptr<scalar_t>() + j * B * H;
-        scalar_t* dhn = dh_new.data_ptr<scalar_t>();
+        // δh̃: with a projection straight into the chunk's buffer (δW_hr reads it)
+        Tensor dh_step = projected ? dHn[j] : dh_new;
+        scalar_t* dhn = dh_step.data_ptr<scalar_t>();
         scalar_t* dcn = dc_new.data_ptr<scalar_t>();
         scalar_t* dco = d_c_out.data_ptr<scalar_t>();
         // δh_t += δout_t; inside the sequence δh̃ = (1 − d^h) δh_t, δc̃ = (1 − d^c) δc_t
@@ -295,10 +288,7 @@ std::vector<Tensor> lstm_backward(const Tensor& input, const optional<Tensor>& w
             dcn[k] = dc * (1 - keep_factor(zc_t, zc, k));
           }
         }
-        if (projected) {  // δm = W_hrᵀ δh̃, and δh̃ kept for δW_hr
-          at::mm_out(dm, dh_new, *w_hr);
-          dHn[j].copy_(dh_new);
-        }
+        if (projected) at::mm_out(dm, dh_step, *w_hr);  // δm = W_hrᵀ δh̃
         const scalar_t* dmp = dm.data_ptr<scalar_t>();
         for (int64_t k = 0; k < B * H; ++k) dco[k] = dmp[k] * q[k];  // δĉ′
         if (o.ln_c_w) {
@@ -317,7 +307,7 @@ std::vector<Tensor> lstm_backward(const Tensor& input, const optional<Tensor>& w
             const int64_t k = b * H + n;
             const scalar_t da_o = dmp[k] * prow[3 * H + n];
             row[3 * H + n] = da_o;
-            dcn[k] += dco[k] + (peep ? peep[2 * H + n] * da_o : scalar_t(0));  // δc̃
+            dcn[k] += dco[k] + pw[2 * H + n] * da_o;  // δc̃
             const scalar_t dcv = dcn[k];
             row[n] = dcv * prow[n];
             row[H + n] = dcv * prow[H + n];
@@ -343,9 +333,8 @@ std::vector<Tensor> lstm_backward(const Tensor& input, const optional<Tensor>& w
           const scalar_t* row = da + b * G;
           for (int64_t n = 0; n < H; ++n) {
             const int64_t k = b * H + n;
-            scalar_t back = dcn[k] * f[k] + dc_total[k] * keep_factor(zc_t, zc, k);
-            if (peep) back += peep[n] * row[n] + peep[H + n] * row[H + n];
-            dc_total[k] = back;
+            dc_total[k] = dcn[k] * f[k] + dc_total[k] * keep_factor(zc_t, zc, k) +
+                          pw[n] * row[n] + pw[H + n] * row[H + n];
           }
         }
       }

@@ -20,28 +20,25 @@ def window(values: np.ndarray, origin: int, lookback: int, horizon: int):
     return values[origin - lookback : origin], values[origin : origin + horizon]
 
 
+def autocorrelations(values: np.ndarray, lags) -> np.ndarray:
+    """The sample autocorrelation of `values` (gaps dropped) at each lag (nan past its end)."""
+    values = values[~np.isnan(values)] - np.nanmean(values)
+    denom = float((values**2).sum()) or 1.0
+    return np.array([float((values[:-k] * values[k:]).sum()) / denom if 0 < k < len(values)
+                     else math.nan for k in lags])
+
+
 def infer_season(values: np.ndarray, max_lag: int | None = None) -> int | None:
     """The lag of the highest autocorrelation peak (a lag whose ACF beats its neighbours, the
     lag at half of it, and 0.3), or None."""
-    values = values[~np.isnan(values)] - np.nanmean(values)
-    n = len(values)
+    n = int((~np.isnan(values)).sum())
     max_lag = min(max_lag or n // 3, n // 3)
     if max_lag < 3:
         return None
-    denom = float((values**2).sum()) or 1.0
-    acf = np.array([float((values[:-k] * values[k:]).sum()) / denom for k in range(1, max_lag + 1)])
+    acf = autocorrelations(values, range(1, max_lag + 1))
     peaks = [k + 1 for k in range(1, len(acf) - 1) if acf[k] > acf[k - 1] and acf[k] >= acf[k + 1]
              and acf[k] > 0.3 and acf[k] > acf[(k + 1) // 2 - 1]]  # (above its anti-phase)
     return max(peaks, key=lambda lag: acf[lag - 1]) if peaks else None
-
-
-def autocorrelation(values: np.ndarray, lag: int) -> float:
-    """The sample autocorrelation of `values` (gaps dropped) at `lag`."""
-    values = values[~np.isnan(values)] - np.nanmean(values)
-    if lag >= len(values):
-        return math.nan
-    denom = float((values**2).sum()) or 1.0
-    return float((values[:-lag] * values[lag:]).sum()) / denom
 
 
 def detect_seasons(values: np.ndarray, candidates, max_lag: int | None = None) -> list[int]:
@@ -53,8 +50,12 @@ def detect_seasons(values: np.ndarray, candidates, max_lag: int | None = None) -
     (so half-hourly demand, with a daily and a weekly season, puts the week first when
     weekends differ from weekdays)."""
     n = int((~np.isnan(values)).sum())
-    found = {s for s in candidates if 2 * s <= n and autocorrelation(values, s) > 0.3
-             and autocorrelation(values, s) > autocorrelation(values, max(s // 2, 1))}
+    found = set()
+    for s in candidates:
+        if 2 * s <= n:
+            at_season, at_half = autocorrelations(values, (s, max(s // 2, 1)))
+            if at_season > 0.3 and at_season > at_half:
+                found.add(s)
     peak = infer_season(values, max_lag)
     if peak is not None:
         found.add(peak)
