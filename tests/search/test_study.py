@@ -119,11 +119,11 @@ def test_two_workers_on_one_study_lose_and_duplicate_no_trial(tmp_path):
 def test_a_killed_workers_trial_is_marked_failed_and_the_search_goes_on(tmp_path):
     slow = {"epochs": 1000, "steps_per_epoch": 1000}  # a trial that would run for minutes
     first = worker(tmp_path, 3, [f"--{k.replace('_', '-')}={v}" for k, v in slow.items()])
-    log = tmp_path / "s" / "study.log"
+    started = tmp_path / "s" / "trials" / "0000" / "rnnkit-run.json"  # its run has begun
     deadline = time.monotonic() + 120
-    while not (log.exists() and b'"worker"' in log.read_bytes()) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    time.sleep(1.0)
+    while not started.is_file() and time.monotonic() < deadline:  # (not a fixed sleep: a busy
+        time.sleep(0.2)                                           # machine prepares slowly)
+    time.sleep(0.5)
     os.kill(first.pid, signal.SIGKILL)
     first.communicate(timeout=30)
     same = settings(tmp_path, base={**TINY, **slow}, space=(
