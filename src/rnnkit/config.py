@@ -23,6 +23,8 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 GROUPS = ("data", "model", "training", "run")
+SEED_LIMIT = 2**63 - 1  # PyTorch's generators take a signed 64-bit seed
+INT_LIMIT = 2**63 - 1  # every int setting fits a C long: none can overflow where it is used
 
 
 def option(default, help: str, *, group: str = "data", choices: tuple | None = None, low=None,
@@ -68,6 +70,8 @@ def coerce(cls, name: str, value: Any):
     meta = f.metadata
     if kind is float and not math.isfinite(value):
         raise ConfigError(f"{name} must be a finite number, got {value}")
+    if kind is int and not -INT_LIMIT <= value <= INT_LIMIT:
+        raise ConfigError(f"{name} must be within ±{INT_LIMIT} (a 64-bit integer), got {value}")
     if meta.get("choices") and value not in meta["choices"]:
         raise ConfigError(f"{name} must be one of {', '.join(map(str, meta['choices']))}, "
                           f"got {value!r}")

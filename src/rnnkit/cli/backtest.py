@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from rnnkit.cli.options import add_run_arguments
+from rnnkit.cli.options import add_run_arguments, number
 from rnnkit.cli.show import print_table
 from rnnkit.run import open_run
 
@@ -17,7 +17,7 @@ def add_parser(commands) -> None:
     section = add_run_arguments(parser, run)
     section.add_argument("--data", help="CSV in the run's format (default: the run's bundled "
                          "series)")
-    section.add_argument("--folds", type=int, default=5,
+    section.add_argument("--folds", type=number(int), default=5,
                          help="forecast origins, one horizon apart (default: 5)")
 
 

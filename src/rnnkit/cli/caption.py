@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from rnnkit.cli.options import add_overwrite, add_run_arguments, output_file
+from rnnkit.cli.options import add_overwrite, add_run_arguments, number, output_file
 from rnnkit.run import open_run
 
 
@@ -19,8 +19,8 @@ def add_parser(commands) -> None:
                                  description=__doc__.split("\n\n")[1])
     section = add_run_arguments(parser, run)
     parser.add_argument("images", nargs="+", metavar="IMAGE", help="image files (PNG, JPEG, ...)")
-    section.add_argument("--beam", type=int, default=3, help="beam size; 1 is greedy (default: 3)")
-    section.add_argument("--n-best", type=int, default=1,
+    section.add_argument("--beam", type=number(int, high=256), default=3, help="beam size; 1 is greedy (default: 3)")
+    section.add_argument("--n-best", type=number(int, high=256), default=1,
                          help="captions per image, best first (default: 1)")
     section.add_argument("--plot-attention", metavar="FILE.png",
                          help="draw where each word of the first caption looked (default: none)")

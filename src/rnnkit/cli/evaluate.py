@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from rnnkit.cli.options import add_overwrite, add_run_arguments, output_file
+from rnnkit.cli.options import add_overwrite, add_run_arguments, number, output_file
 from rnnkit.cli.show import print_figures
 from rnnkit.run import open_run
 
@@ -29,7 +29,7 @@ def add_parser(commands) -> None:
                          "set's test split)")
     section.add_argument("--encoding", default=None,
                          help="text encoding of --data (default: the run's)")
-    section.add_argument("--beam", type=int, default=None,
+    section.add_argument("--beam", type=number(int, high=256), default=None,
                          help="seq2seq, asr: beam size of the figures (default: the run's)")
     section.add_argument("--confusion", metavar="FILE.png",
                          help="classifier: draw the confusion matrix there (default: none)")

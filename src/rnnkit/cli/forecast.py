@@ -7,7 +7,7 @@ import csv
 import json
 import sys
 
-from rnnkit.cli.options import add_overwrite, add_run_arguments, output_file
+from rnnkit.cli.options import add_overwrite, add_run_arguments, number, output_file
 from rnnkit.run import open_run
 from rnnkit.tasks.forecast.plots import plot_forecast
 
@@ -19,7 +19,7 @@ def add_parser(commands) -> None:
     section = add_run_arguments(parser, run)
     section.add_argument("--data", help="CSV with the recent history; known-future columns need "
                          "future rows with an empty target (default: the run's bundled series)")
-    section.add_argument("--horizon", type=int, help="steps ahead (default: the model's own)")
+    section.add_argument("--horizon", type=number(int), help="steps ahead (default: the model's own)")
     section.add_argument("-o", "--output", help="write the forecast as CSV here (default: stdout)")
     section.add_argument("--plot", metavar="FILE.png",
                          help="draw history, forecast and interval (default: none)")

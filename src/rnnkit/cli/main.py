@@ -34,8 +34,16 @@ REPORT = ("rnnkit: internal error (a bug, not your input): please report it with
           "traceback above and the command you ran")
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse whose errors (an unknown flag, a value of the wrong type or range) are one
+    line and exit code 2, as every other bad input is; its subcommands' parsers are the same."""
+
+    def error(self, message: str):
+        self.exit(2, f"rnnkit: error: {message} (see `{self.prog} --help`)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="rnnkit",
         description="Recurrent neural networks (Elman RNN, LSTM, GRU) with explicit BPTT, "
         "on PyTorch.",

@@ -9,14 +9,46 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import math
 import os
 from pathlib import Path
 
-from rnnkit.config import GROUPS, type_of
+from rnnkit.config import GROUPS, INT_LIMIT, SEED_LIMIT, type_of
 from rnnkit.errors import UserError
 
 DEVICES = ("auto", "cpu", "cuda")
 DEVICE_HELP = "where to compute: auto picks a GPU when PyTorch sees one (default: auto)"
+
+
+def number(kind: type, low: float | None = None, high: float | None = None):
+    """An argparse type for a flag's number: an int (or a finite float) in [low, high], so no
+    command takes NaN, infinity, a seed past 64 bits or a beam of a hundred thousand. Ints are
+    bounded by a 64-bit integer's range in any case."""
+    floor = -INT_LIMIT if kind is int and low is None else low
+    ceiling = INT_LIMIT if kind is int and high is None else high
+    if low is not None and high is not None:
+        bounds = f"from {low:g} to {high:g}" if kind is float else f"from {low} to {high}"
+    elif low is not None or high is not None:
+        bounds = f">= {low}" if low is not None else f"<= {high}"
+    else:
+        bounds = f"within ±{INT_LIMIT}"
+
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"invalid {kind.__name__} value: {text!r}") from None
+        if kind is float and not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"must be a finite number, got {text}")
+        if (floor is not None and value < floor) or (ceiling is not None and value > ceiling):
+            raise argparse.ArgumentTypeError(f"must be {bounds}, got {text}")
+        return value
+
+    parse.__name__ = kind.__name__  # argparse names the type in its messages
+    return parse
+
+
+SEED = number(int, 0, SEED_LIMIT)
 
 
 def add_config_flags(parser: argparse.ArgumentParser, cls, skip: tuple = ()) -> None:
@@ -34,7 +66,8 @@ def add_config_flags(parser: argparse.ArgumentParser, cls, skip: tuple = ()) -> 
             section.add_argument(flag, action=argparse.BooleanOptionalAction,
                                  default=argparse.SUPPRESS, help=help_text)
         else:
-            section.add_argument(flag, type=kind, default=argparse.SUPPRESS, help=help_text,
+            section.add_argument(flag, type=number(kind) if kind in (int, float) else kind,
+                                 default=argparse.SUPPRESS, help=help_text,
                                  choices=meta.get("choices"),
                                  metavar=None if meta.get("choices") else f.name.upper())
 

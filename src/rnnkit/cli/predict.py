@@ -12,7 +12,7 @@ import argparse
 import json
 import sys
 
-from rnnkit.cli.options import add_run_arguments
+from rnnkit.cli.options import add_run_arguments, number
 from rnnkit.run import open_run
 
 
@@ -22,7 +22,7 @@ def add_parser(commands) -> None:
     section = add_run_arguments(parser, run)
     parser.add_argument("input", nargs="?", default="-",
                         help="input file (default: stdin, one example or sentence per line)")
-    section.add_argument("--top", type=int, default=None,
+    section.add_argument("--top", type=number(int), default=None,
                          help="classifier: the N likeliest labels (default: 1)")
     section.add_argument("--text-column", help="classifier: the text column (default: the run's)")
 

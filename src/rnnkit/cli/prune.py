@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from rnnkit.cli.options import number
 from rnnkit.cli.progress import Reporter, figures_line
 from rnnkit.run.prune import prune
 
@@ -21,17 +22,17 @@ def add_parser(commands) -> None:
     section = parser.add_argument_group("run options")
     section.add_argument("--method", choices=("magnitude", "units"), default="magnitude",
                          help="weights by magnitude, or whole hidden units (default: magnitude)")
-    section.add_argument("--sparsity", type=float, required=True,
+    section.add_argument("--sparsity", type=number(float), required=True,
                          help="share removed by the end, in [0, 1) (default: none; required)")
     section.add_argument("--schedule", choices=("cubic", "linear", "oneshot"), default="cubic",
                          help="how the sparsity ramps up (default: cubic)")
-    section.add_argument("--steps", type=int, default=600,
+    section.add_argument("--steps", type=number(int), default=600,
                          help="fine-tuning steps (default: 600)")
-    section.add_argument("--ramp-steps", type=int, default=0,
+    section.add_argument("--ramp-steps", type=number(int), default=0,
                          help="steps the sparsity ramps over (default: 0, three quarters of --steps)")
-    section.add_argument("--every", type=int, default=20,
+    section.add_argument("--every", type=number(int), default=20,
                          help="steps between mask updates (default: 20)")
-    section.add_argument("--lr", type=float, default=None,
+    section.add_argument("--lr", type=number(float), default=None,
                          help="fine-tuning learning rate (default: a quarter of the run's)")
     section.add_argument("--out", required=True, help="the new run folder (default: none; required)")
     section.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",

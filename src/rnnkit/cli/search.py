@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-from rnnkit.cli.options import add_config_flags, add_overwrite, given_flags, output_file
+from rnnkit.cli.options import add_config_flags, add_overwrite, given_flags, number, output_file
 from rnnkit.cli.show import cell
 from rnnkit.config import read_toml
 from rnnkit.errors import ConfigError
@@ -29,7 +29,7 @@ def add_parser(commands) -> None:
     show.add_argument("folder", metavar="FOLDER", help="a search folder")
     show.add_argument("--export", metavar="FILE.toml",
                       help="write the best trial's settings there (default: none)")
-    show.add_argument("--top", type=int, default=20, help="rows of the table (default: 20)")
+    show.add_argument("--top", type=number(int), default=20, help="rows of the table (default: 20)")
     show.add_argument("--format", choices=("text", "json"), default="text",
                       help="json: one JSON object (default: text)")
     add_overwrite(show)
@@ -39,7 +39,7 @@ def add_parser(commands) -> None:
         section = sub.add_argument_group("search options")
         section.add_argument("--space", required=True, metavar="SPACE.toml",
                              help="the settings to vary and how, see the README (default: none; required)")
-        section.add_argument("--trials", type=int, default=20,
+        section.add_argument("--trials", type=number(int), default=20,
                              help="trials in the study, all workers together (default: 20)")
         section.add_argument("--sampler", choices=SAMPLERS, default="tpe",
                              help="tpe (Bayesian), random, or grid (default: tpe)")

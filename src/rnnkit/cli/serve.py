@@ -8,6 +8,7 @@ import socket
 import sys
 from pathlib import Path
 
+from rnnkit.cli.options import number
 from rnnkit.errors import UserError
 from rnnkit.run import open_run
 
@@ -22,19 +23,19 @@ def add_parser(commands) -> None:
     section = parser.add_argument_group("run options")
     section.add_argument("--host", default="127.0.0.1", help="address to listen on "
                          "(default: 127.0.0.1)")
-    section.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    section.add_argument("--port", type=number(int), default=8000, help="port (default: 8000)")
     section.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
                          help="where the models compute (default: auto)")
     section.add_argument("--checkpoint", choices=("best", "last"), default="best",
                          help="which checkpoint to load (default: best)")
-    section.add_argument("--max-request-kb", type=int, default=1024,
+    section.add_argument("--max-request-kb", type=number(int, high=1 << 22), default=1024,
                          help="larger request bodies are refused with 413 (default: 1024)")
-    section.add_argument("--timeout", type=float, default=30.0,
+    section.add_argument("--timeout", type=number(float, high=86_400.0), default=30.0,
                          help="seconds a model call may take before a 503 (default: 30)")
-    section.add_argument("--batch-wait-ms", type=float, default=0.0,
+    section.add_argument("--batch-wait-ms", type=number(float, high=10_000.0), default=0.0,
                          help="how long a classify/tag request waits for others to batch with; "
                          "those waiting while the model is busy are batched anyway (default: 0)")
-    section.add_argument("--session-idle", type=float, default=300.0,
+    section.add_argument("--session-idle", type=number(float, high=86_400.0 * 7), default=300.0,
                          help="seconds before an idle streaming session expires (default: 300)")
     parser.set_defaults(run_command=run)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from rnnkit.cli.options import add_config_flags, given_flags
+from rnnkit.cli.options import add_config_flags, given_flags, number
 from rnnkit.cli.progress import Reporter
 from rnnkit.cli.show import print_summary
 from rnnkit.config import load_config
@@ -28,7 +28,7 @@ def add_parser(commands) -> None:
                          help="read settings from a TOML file (default: none)")
         sub.add_argument("--format", choices=("text", "json"), default="text",
                          help="json: one JSON object on stdout at the end (default: text)")
-        sub.add_argument("--nproc", type=int, default=1, metavar="N",
+        sub.add_argument("--nproc", type=number(int, high=1024), default=1, metavar="N",
                          help="train on N processes of this machine (data-parallel, through "
                          "torchrun's launcher; for several machines run torchrun yourself) "
                          "(default: 1)")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from rnnkit.cli.options import add_run_arguments
+from rnnkit.cli.options import add_run_arguments, number
 from rnnkit.errors import ConfigError
 from rnnkit.run import open_run
 
@@ -22,18 +22,18 @@ def add_parser(commands) -> None:
                                  "recogniser", description=__doc__.split("\n\n")[1])
     section = add_run_arguments(parser, run)
     parser.add_argument("audio", nargs="+", metavar="AUDIO", help="WAV files or folders of them")
-    section.add_argument("--beam", type=int, default=1,
+    section.add_argument("--beam", type=number(int, high=256), default=1,
                          help="prefix beam search with this beam; 1 is greedy (default: 1)")
-    section.add_argument("--n-best", type=int, default=1,
+    section.add_argument("--n-best", type=number(int, high=256), default=1,
                          help="transcripts per file, best first (default: 1)")
-    section.add_argument("--lm-weight", type=float, default=None,
+    section.add_argument("--lm-weight", type=number(float), default=None,
                          help="weight of the run's n-gram model in beam search (default: the run's)")
-    section.add_argument("--lm-bonus", type=float, default=None,
+    section.add_argument("--lm-bonus", type=number(float), default=None,
                          help="score added per character in beam search (default: the run's)")
     section.add_argument("--stream", action="store_true",
                          help="feed one file in chunks and print the partial transcript after "
                          "each, with a unidirectional model (default: off)")
-    section.add_argument("--chunk-ms", type=float, default=200.0,
+    section.add_argument("--chunk-ms", type=number(float, high=60_000.0), default=200.0,
                          help="--stream: milliseconds of audio per chunk (default: 200)")
 
 

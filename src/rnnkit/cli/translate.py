@@ -12,7 +12,7 @@ import argparse
 import json
 import sys
 
-from rnnkit.cli.options import add_overwrite, add_run_arguments, output_file
+from rnnkit.cli.options import add_overwrite, add_run_arguments, number, output_file
 from rnnkit.run import open_run
 
 HIDDEN = ("source_tokens",)
@@ -24,10 +24,10 @@ def add_parser(commands) -> None:
     section = add_run_arguments(parser, run)
     parser.add_argument("input", nargs="?", default="-",
                         help="file of source lines (default: stdin)")
-    section.add_argument("--beam", type=int, default=5, help="beam size; 1 is greedy (default: 5)")
-    section.add_argument("--n-best", type=int, default=1,
+    section.add_argument("--beam", type=number(int, high=256), default=5, help="beam size; 1 is greedy (default: 5)")
+    section.add_argument("--n-best", type=number(int, high=256), default=1,
                          help="hypotheses per line, best first (default: 1)")
-    section.add_argument("--alpha", type=float, default=None,
+    section.add_argument("--alpha", type=number(float), default=None,
                          help="length penalty ((5 + n) / 6) ** alpha (default: the run's)")
     section.add_argument("--allow-unknown", action="store_true",
                          help="read tokens the model never saw as the unknown token instead of "

@@ -18,6 +18,9 @@ from rnnkit.errors import DataError
 
 SAMPLE_RATE = 16000  # what the features are computed at
 LOWEST_RATE = 8000  # below this, speech's formants are gone
+HIGHEST_RATE = 384000  # the highest rate recorders use
+LONGEST_S = 600  # one file: more is a recording to cut first, not an utterance
+SHORTEST_S = 0.02  # one analysis window: less holds nothing to recognise
 SILENT = 1e-4  # a file whose loudest sample is below this holds nothing to hear
 
 
@@ -32,6 +35,7 @@ def read_wav(path: str | Path, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
         info = soundfile.info(str(path))
         if info.format != "WAV":
             raise DataError(f"{path}: a {info.format} file; give a WAV file")
+        check_header(path, info.samplerate, info.frames)
         samples, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
     except (RuntimeError, soundfile.LibsndfileError) as error:
         reason = str(error).split(":")[-1].strip() or "unreadable"
@@ -41,8 +45,6 @@ def read_wav(path: str | Path, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
         raise DataError(f"{path}: truncated ({missing} bytes of its audio are missing)")
     if samples.shape[1] > 2:
         raise DataError(f"{path}: {samples.shape[1]} channels; give a mono or stereo WAV")
-    if rate < LOWEST_RATE:
-        raise DataError(f"{path}: sample rate {rate} Hz is too low; give {LOWEST_RATE} Hz or more")
     if samples.shape[0] == 0:
         raise DataError(f"{path}: the file holds no samples")
     mono = samples.mean(axis=1)
@@ -51,6 +53,20 @@ def read_wav(path: str | Path, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
     if float(np.abs(mono).max()) < SILENT:
         raise DataError(f"{path}: silence only")
     return resample(mono, rate, sample_rate)
+
+
+def check_header(path: Path, rate: int, frames: int) -> None:
+    """DataError for what the header promises before any sample is read: a rate outside what
+    audio is recorded at, or more audio than `LONGEST_S` seconds, or too little to hear."""
+    if not LOWEST_RATE <= rate <= HIGHEST_RATE:
+        low = "low" if rate < LOWEST_RATE else "high"
+        raise DataError(f"{path}: sample rate {rate} Hz is too {low}; give {LOWEST_RATE} to "
+                        f"{HIGHEST_RATE} Hz")
+    if frames > LONGEST_S * rate:
+        raise DataError(f"{path}: {frames / rate:.0f} s of audio; give at most {LONGEST_S} s a file")
+    if frames < SHORTEST_S * rate:
+        raise DataError(f"{path}: {frames} samples ({1000 * frames / rate:.1f} ms); give at least "
+                        f"{1000 * SHORTEST_S:.0f} ms of audio")
 
 
 def missing_bytes(path: Path) -> int:

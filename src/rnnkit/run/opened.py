@@ -33,9 +33,21 @@ def open_run(run_dir: str | Path, which: str = "best", device: str = "auto") -> 
     config = checked_config(spec, meta, path)
     chosen = choose_device(device)
     weights = split_prefix(tensors, "model")
-    task, build = spec.reopen(config, meta, chosen)
-    with torch.device("meta"):
-        check_weights(build(), weights, path)
+    try:
+        task, build = spec.reopen(config, meta, chosen)
+    except (KeyError, TypeError, AttributeError, IndexError) as error:
+        # the task's metadata (vocabularies, labels, scales) as a crafted file may hold it
+        raise CheckpointError(f"{path}: its task metadata is damaged ({error.__class__.__name__}: "
+                              f"{error})") from None
+    try:
+        with torch.device("meta"):
+            probe = build()
+    except RuntimeError as error:
+        if "overflow" not in str(error):
+            raise
+        raise CheckpointError(f"{path}: its config describes a model larger than a tensor can "
+                              f"address") from None
+    check_weights(probe, weights, path)
     model = build()
     load_weights(model, weights, path)
     return Run(spec, config, task, model.to(chosen).eval(), meta, Path(run_dir), path, chosen)

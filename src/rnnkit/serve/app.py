@@ -26,15 +26,15 @@ import threading
 from pathlib import Path
 
 from fastapi import HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi_offline import FastAPIOffline
-from starlette.concurrency import run_in_threadpool
-
 from rnnkit.errors import UserError
 from rnnkit.serve import requests as bodies
 from rnnkit.serve.batching import Batcher
-from rnnkit.serve.limits import Limits
+from rnnkit.serve.limits import BodyLimit, Limits
 from rnnkit.serve.sessions import Sessions
+from rnnkit.serve.stoppable import StoppableCall
 
 PAGE = Path(__file__).with_name("page.html")
 
@@ -112,30 +112,37 @@ def create_app(runs: dict, limits: Limits | None = None):
                          version="1")
     batchers: dict[str, Batcher] = {}
 
-    async def guarded(work):
+    async def answered(work):
         """The JSON value of awaitable `work`; 503 past the time limit, 400 for bad input."""
         try:
-            return plain(await asyncio.wait_for(work, limits.timeout_s))
+            return plain(await work)
         except asyncio.TimeoutError:
-            raise HTTPException(503, f"the model took longer than {limits.timeout_s:g} s") from None
+            raise HTTPException(503, f"the model took longer than {limits.timeout_s:g} s; the "
+                                f"call was stopped") from None
         except UserError as error:
             raise HTTPException(400, str(error)) from None
 
+    async def guarded(work):
+        return await answered(asyncio.wait_for(work, limits.timeout_s))
+
     async def timed(call, *args):
-        return await guarded(run_in_threadpool(call, *args))
+        """`call(*args)` in a thread of its own, stopped (not abandoned) past the time limit."""
+        return await answered(StoppableCall(lambda: call(*args)).run(limits.timeout_s))
 
     def find(name: str) -> Served:
         if name not in served:
             raise HTTPException(404, f"no model named {name!r}; loaded: {', '.join(served)}")
         return served[name]
 
-    @app.middleware("http")
-    async def limit_size(request: Request, call_next):
-        declared = request.headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limits.max_request_bytes:
-            return JSONResponse({"detail": f"the request is larger than "
-                                 f"{limits.max_request_bytes} bytes"}, status_code=413)
-        return await call_next(request)
+    app.add_middleware(BodyLimit, max_bytes=limits.max_request_bytes)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, error: RequestValidationError):
+        """422 naming each field and what was wrong (never echoing the input, which may hold
+        what JSON cannot carry back: NaN, a lone surrogate)."""
+        detail = [{"loc": [str(part) for part in e.get("loc", ())], "msg": str(e.get("msg", "")),
+                   "type": str(e.get("type", ""))} for e in error.errors()]
+        return JSONResponse({"detail": detail}, status_code=422)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def page():

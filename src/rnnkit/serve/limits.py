@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from rnnkit.errors import ConfigError
@@ -30,3 +31,46 @@ class Limits:
                 raise ConfigError(f"{name} must be > 0, got {getattr(self, name)}")
         if not self.batch_wait_ms >= 0:
             raise ConfigError(f"batch_wait_ms must be >= 0, got {self.batch_wait_ms}")
+
+
+class BodyLimit:
+    """ASGI middleware: a request body larger than `max_bytes` is answered 413, counting the
+    bytes as they arrive (a chunked body declares no length; a declared length may lie), so
+    no more than `max_bytes` is ever held. The body read is handed on to the application."""
+
+    def __init__(self, app, max_bytes: int) -> None:
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        declared = dict(scope.get("headers") or ()).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            return await self.refuse(send)
+        body, more = bytearray(), True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return None
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+            if len(body) > self.max_bytes:
+                return await self.refuse(send)
+        sent = False
+
+        async def replay():
+            nonlocal sent
+            if sent:
+                return await receive()  # later messages: a disconnect
+            sent = True
+            return {"type": "http.request", "body": bytes(body), "more_body": False}
+
+        return await self.app(scope, replay, send)
+
+    async def refuse(self, send) -> None:
+        answer = json.dumps({"detail": f"the request is larger than {self.max_bytes} bytes"}
+                            ).encode()
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", b"application/json"),
+                                (b"content-length", str(len(answer)).encode())]})
+        await send({"type": "http.response.body", "body": answer})

@@ -7,6 +7,7 @@ kill during a save leaves the previous checkpoint intact.
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
 from pathlib import Path
@@ -16,6 +17,7 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 
 from rnnkit.errors import CheckpointError
+from rnnkit.train.memory import available_bytes, gigabytes
 
 TEMPORARY_PREFIX = ".rnnkit-partial."  # a file being written; one a kill left is removed later
 
@@ -57,6 +59,22 @@ def write_json(path: Path, data) -> None:
                                                         encoding="utf-8"))
 
 
+DTYPE_BYTES = {"F64": 8, "I64": 8, "U64": 8, "F32": 4, "I32": 4, "U32": 4, "F16": 2, "BF16": 2,
+               "I16": 2, "U16": 2, "I8": 1, "U8": 1, "BOOL": 1}
+
+
+def check_declared(path: Path, declared: int) -> None:
+    """CheckpointError when the tensors a checkpoint's header declares take more bytes than its
+    file holds (a sparse or forged file) or than this machine has free: before any is read."""
+    size = path.stat().st_size
+    if declared > size:
+        raise CheckpointError(f"{path}: its header declares {declared:,} bytes of tensors; the "
+                              f"file holds {size:,}")
+    if declared > available_bytes():
+        raise CheckpointError(f"{path}: its tensors need {gigabytes(declared)} of memory; this "
+                              f"machine has {gigabytes(available_bytes())} available")
+
+
 def save_checkpoint(path: Path, tensors: dict[str, torch.Tensor], meta: dict) -> None:
     """Tensors (contiguous CPU copies; shared weights stored once) and JSON metadata."""
     stored, seen = {}, {}
@@ -79,8 +97,14 @@ def load_checkpoint(path: Path) -> tuple[dict[str, torch.Tensor], dict]:
     try:
         with safe_open(str(path), framework="pt") as handle:
             meta = json.loads((handle.metadata() or {})["meta"])
+            declared = sum(math.prod(handle.get_slice(name).get_shape())
+                           * DTYPE_BYTES.get(handle.get_slice(name).get_dtype(), 8)
+                           for name in handle.keys())
+            check_declared(path, declared)
             tensors = {name: handle.get_tensor(name) for name in handle.keys()}
     except (SafetensorError, OSError, KeyError, ValueError, RecursionError) as error:
+        if isinstance(error, CheckpointError):
+            raise
         raise CheckpointError(f"{path}: not a readable rnnkit checkpoint ({error})") from None
     if not isinstance(meta, dict) or meta.get("format") != "rnnkit-checkpoint":
         raise CheckpointError(f"{path}: not an rnnkit checkpoint (its metadata is not rnnkit's)")

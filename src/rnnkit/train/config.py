@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rnnkit.config import Config, option
+from rnnkit.config import SEED_LIMIT, Config, option
 from rnnkit.errors import ConfigError
 
 OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop")
@@ -30,7 +30,7 @@ class TrainConfig(Config):
     overwrite: bool = run_option(False, "replace an existing run folder (otherwise an error)")
     resume: bool = run_option(False, "continue the run in --out from its last checkpoint")
     seed: int = run_option(1234, "random seed (CPU runs are fully deterministic)", low=0,
-                           high=2**63 - 1)
+                           high=SEED_LIMIT)
     device: str = run_option("auto", "auto picks a GPU when there is one",
                              choices=("auto", "cpu", "cuda"))
     precision: str = run_option("fp32", "autocast precision on GPU",

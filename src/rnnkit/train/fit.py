@@ -27,6 +27,7 @@ import torch
 from rnnkit.cells import LSTMState
 from rnnkit.config import to_dict
 from rnnkit.errors import CheckpointError
+from rnnkit.layers.stack import StackedRecurrent
 from rnnkit.state import detach_state, state_from_leaves, state_leaves
 from rnnkit.train.checkpoint import (
     check_weights,
@@ -77,7 +78,7 @@ def fit(model, task, config: TrainConfig, run_dir: Path, device: torch.device,
     clock = Clock(config, world)
     if config.resume:
         progress, state = restore(run_dir / "last.safetensors", model, optimizer, schedule, device,
-                                  world)
+                                  world, rows=config.batch_size * world.world_size)
         clock.before = progress.seconds
     world.broadcast_parameters(model)  # every rank starts from rank 0's weights, as DDP does
     pruner = Pruner(model, config, total_steps) if config.prune != "none" else None
@@ -343,9 +344,27 @@ def check_resumable(path: Path, tensors: dict, meta: dict, model, world: World =
             raise CheckpointError(f"{path}: its random-number state is missing or damaged")
 
 
-def restore(path: Path, model, optimizer, schedule, device, world: World = SOLO):
+def check_carried_state(path: Path, leaves: list, model, rows: int) -> None:
+    """CheckpointError unless the carried state `leaves` is the state the model's recurrent
+    stack starts `rows` sequences from (same number of tensors, each of its shape)."""
+    if not leaves:
+        return
+    stack = next((m for m in model.modules() if isinstance(m, StackedRecurrent)), None)
+    if stack is None:
+        raise CheckpointError(f"{path}: it carries a recurrent state its model does not have")
+    with torch.device("meta"):
+        wanted = [tuple(leaf.shape) for leaf in state_leaves(stack.initial_state(rows, None))]
+    got = [tuple(leaf.shape) for leaf in leaves]
+    if got != wanted:
+        raise CheckpointError(f"{path}: its carried recurrent state has shapes {got}; the model "
+                              f"carries {wanted}")
+
+
+def restore(path: Path, model, optimizer, schedule, device, world: World = SOLO,
+            rows: int = 1):
     """Load `last` into the model, optimiser, schedule and RNG; return progress and carried
-    state, all checked first. Each rank takes its own random state and rows of the state."""
+    state (of all `rows` sequences), all checked first. Each rank takes its own random state
+    and rows of the state."""
     tensors, meta = load_checkpoint(path)
     check_resumable(path, tensors, meta, model, world)
     progress = saved_progress(path, meta["progress"])
@@ -359,6 +378,7 @@ def restore(path: Path, model, optimizer, schedule, device, world: World = SOLO)
     if "rng.cuda" in tensors and torch.cuda.is_available():
         torch.cuda.set_rng_state(tensors["rng.cuda"])
     leaves = [v.to(device) for k, v in sorted(split_prefix(tensors, "state").items())]
+    check_carried_state(path, leaves, model, rows)
     state = None
     if leaves:
         template = LSTMState(*leaves) if meta.get("state_type") == "LSTMState" else leaves[0]

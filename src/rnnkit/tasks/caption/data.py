@@ -37,10 +37,12 @@ def read_image(path: str | Path) -> Tensor:
         raise DataError(f"{path}: no such file")
     try:
         with Image.open(path) as image:
-            image.load()
-            size = image.size
-            pixels = np.asarray(image.convert("RGB"), dtype=np.float32) / 255.0
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
+            size = image.size  # read from the header: nothing is decoded before it is checked
+            if size == (SIZE, SIZE):
+                image.load()
+                pixels = np.asarray(image.convert("RGB"), dtype=np.float32) / 255.0
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError,
+            ValueError) as error:
         raise DataError(f"{path}: not an image Pillow can read ({error.__class__.__name__})") from None
     if size != (SIZE, SIZE):
         raise DataError(f"{path}: {size[0]} x {size[1]} pixels; the model reads {SIZE} x {SIZE} "

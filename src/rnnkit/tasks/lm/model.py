@@ -11,6 +11,7 @@ from torch import Tensor, nn
 from rnnkit.data.batching import StreamBatches
 from rnnkit.data.vocab import Vocabulary
 from rnnkit.decoding import check_sampling, sample_next
+from rnnkit.config import SEED_LIMIT
 from rnnkit.errors import ConfigError
 from rnnkit.layers.config import RecurrentConfig
 from rnnkit.layers.modes import evaluating
@@ -111,6 +112,8 @@ def generate(model: LanguageModel, vocab: Vocabulary, prime: str = "", length: i
     check_sampling(temperature, top_k, top_p)
     if length < 0:
         raise ConfigError(f"--length must be >= 0, got {length}")
+    if seed is not None and not 0 <= seed <= SEED_LIMIT:
+        raise ConfigError(f"--seed must be in 0..{SEED_LIMIT}, got {seed}")
     ids = vocab.encode(prime, strict=True) if prime else []
     if not ids:
         ids = [vocab.index.get("\n", 1 if len(vocab) > 1 else 0)]
