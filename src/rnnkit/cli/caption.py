@@ -19,7 +19,8 @@ def add_parser(commands) -> None:
                                  description=__doc__.split("\n\n")[1])
     section = add_run_arguments(parser, run)
     parser.add_argument("images", nargs="+", metavar="IMAGE", help="image files (PNG, JPEG, ...)")
-    section.add_argument("--beam", type=number(int, high=256), default=3, help="beam size; 1 is greedy (default: 3)")
+    section.add_argument("--beam", type=number(int, high=256), default=3,
+                         help="beam size; 1 is greedy (default: 3)")
     section.add_argument("--n-best", type=number(int, high=256), default=1,
                          help="captions per image, best first (default: 1)")
     section.add_argument("--plot-attention", metavar="FILE.png",

@@ -24,7 +24,8 @@ def add_parser(commands) -> None:
     section = add_run_arguments(parser, run)
     parser.add_argument("input", nargs="?", default="-",
                         help="file of source lines (default: stdin)")
-    section.add_argument("--beam", type=number(int, high=256), default=5, help="beam size; 1 is greedy (default: 5)")
+    section.add_argument("--beam", type=number(int, high=256), default=5,
+                         help="beam size; 1 is greedy (default: 5)")
     section.add_argument("--n-best", type=number(int, high=256), default=1,
                          help="hypotheses per line, best first (default: 1)")
     section.add_argument("--alpha", type=number(float), default=None,

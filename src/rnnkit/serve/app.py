@@ -29,6 +29,7 @@ from fastapi import HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi_offline import FastAPIOffline
+
 from rnnkit.errors import UserError
 from rnnkit.serve import requests as bodies
 from rnnkit.serve.batching import Batcher

@@ -8,10 +8,10 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from rnnkit.config import SEED_LIMIT
 from rnnkit.data.batching import StreamBatches
 from rnnkit.data.vocab import Vocabulary
 from rnnkit.decoding import check_sampling, sample_next
-from rnnkit.config import SEED_LIMIT
 from rnnkit.errors import ConfigError
 from rnnkit.layers.config import RecurrentConfig
 from rnnkit.layers.modes import evaluating
