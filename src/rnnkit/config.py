@@ -70,8 +70,6 @@ def coerce(cls, name: str, value: Any):
     meta = f.metadata
     if kind is float and not math.isfinite(value):
         raise ConfigError(f"{name} must be a finite number, got {value}")
-    if kind is int and not -INT_LIMIT <= value <= INT_LIMIT:
-        raise ConfigError(f"{name} must be within ±{INT_LIMIT} (a 64-bit integer), got {value}")
     if meta.get("choices") and value not in meta["choices"]:
         raise ConfigError(f"{name} must be one of {', '.join(map(str, meta['choices']))}, "
                           f"got {value!r}")
@@ -79,6 +77,8 @@ def coerce(cls, name: str, value: Any):
         raise ConfigError(f"{name} must be >= {meta['low']}, got {value!r}")
     if meta.get("high") is not None and value > meta["high"]:
         raise ConfigError(f"{name} must be <= {meta['high']}, got {value!r}")
+    if kind is int and not -INT_LIMIT <= value <= INT_LIMIT:
+        raise ConfigError(f"{name} must be within ±{INT_LIMIT} (a 64-bit integer), got {value}")
     return value
 
 
@@ -93,11 +93,12 @@ def read_toml(path: str | Path) -> dict:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise ConfigError(f"{path}: not valid TOML ({error})") from None
     values: dict[str, Any] = {}
+    spelled: dict[str, str] = {}
     for key, value in table.items():
         name = key.replace("-", "_")
         if name in values:
-            raise ConfigError(f"{path}: {name!r} is given twice (as {name} and {key})")
-        values[name] = value
+            raise ConfigError(f"{path}: {name!r} is given twice (as {spelled[name]} and {key})")
+        values[name], spelled[name] = value, key
     return values
 
 

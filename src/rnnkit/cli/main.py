@@ -8,6 +8,7 @@ import argparse
 import os
 import sys
 import traceback
+import warnings
 
 import rnnkit
 from rnnkit.cli import (
@@ -27,6 +28,7 @@ from rnnkit.cli import (
     translate,
 )
 from rnnkit.errors import UserError
+from rnnkit.train.distributed import launched
 
 COMMANDS = (train, generate, evaluate, predict, translate, caption, transcribe, forecast, backtest,
             diagnose, search, prune, export, serve)
@@ -39,7 +41,7 @@ class Parser(argparse.ArgumentParser):
     line and exit code 2, as every other bad input is; its subcommands' parsers are the same."""
 
     def error(self, message: str):
-        self.exit(2, f"rnnkit: error: {message} (see `{self.prog} --help`)\n")
+        raise UserError(f"{message} (see `{self.prog} --help`)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -55,16 +57,42 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def other_rank() -> bool:
+    """Whether this process is one of a distributed training's ranks > 0."""
+    try:
+        return (launched() or {"rank": 0})["rank"] != 0
+    except UserError:
+        return False
+
+
+def own_warnings_only() -> None:
+    """rnnkit's own warnings as one line each (`rnnkit: warning: ...`); the warnings of the
+    libraries beneath it (deprecations, experimental features) are theirs to fix, not the
+    user's, and would stand beside an error line as if they explained it."""
+    warnings.simplefilter("ignore")
+    warnings.filterwarnings("default", module=r"rnnkit(\.|$)")
+    warnings.showwarning = lambda message, *rest, **named: print(
+        f"rnnkit: warning: {str(message).removeprefix('rnnkit: ')}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except UserError as error:
+        print(f"rnnkit: error: {error}", file=sys.stderr)
+        return 2
     args.argv = list(sys.argv[1:] if argv is None else argv)  # (rnnkit train --nproc reruns it)
     if args.command is None:
         parser.print_help(sys.stdout)
         return 0
     try:
-        return args.run_command(args)
+        with warnings.catch_warnings():
+            own_warnings_only()
+            return args.run_command(args)
     except UserError as error:
+        if other_rank():  # every process of a training meets the same input: rank 0 says it
+            return 2
         print(f"rnnkit: error: {error}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # the reader went away (e.g. `| head`): stop quietly

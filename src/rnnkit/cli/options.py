@@ -11,9 +11,11 @@ import argparse
 import dataclasses
 import math
 import os
+import sys
 from pathlib import Path
 
 from rnnkit.config import GROUPS, INT_LIMIT, SEED_LIMIT, type_of
+from rnnkit.data.text import decode_text
 from rnnkit.errors import UserError
 
 DEVICES = ("auto", "cpu", "cuda")
@@ -66,8 +68,7 @@ def add_config_flags(parser: argparse.ArgumentParser, cls, skip: tuple = ()) -> 
             section.add_argument(flag, action=argparse.BooleanOptionalAction,
                                  default=argparse.SUPPRESS, help=help_text)
         else:
-            section.add_argument(flag, type=number(kind) if kind in (int, float) else kind,
-                                 default=argparse.SUPPRESS, help=help_text,
+            section.add_argument(flag, type=kind, default=argparse.SUPPRESS, help=help_text,
                                  choices=meta.get("choices"),
                                  metavar=None if meta.get("choices") else f.name.upper())
 
@@ -108,6 +109,19 @@ def output_file(path: str | None, overwrite: bool, flag: str) -> Path | None:
     if target.exists() and not overwrite:
         raise UserError(f"{path} exists; pass --overwrite to replace it")
     return target
+
+
+def read_stdin(encoding: str) -> str:
+    """Standard input as text in `encoding`: one error line for binary or undecodable bytes."""
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:  # a text stream handed in by a caller (tests, notebooks)
+        return sys.stdin.read()
+    return decode_text(stream.read(), "standard input", encoding)
+
+
+def add_encoding(section, what: str = "the input's, a file's or standard input's") -> None:
+    section.add_argument("--encoding", default="utf-8",
+                         help=f"text encoding of {what} (default: utf-8)")
 
 
 def add_overwrite(section) -> None:

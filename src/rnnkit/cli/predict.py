@@ -12,7 +12,7 @@ import argparse
 import json
 import sys
 
-from rnnkit.cli.options import add_run_arguments, number
+from rnnkit.cli.options import add_encoding, add_run_arguments, number, read_stdin
 from rnnkit.run import open_run
 
 
@@ -25,11 +25,12 @@ def add_parser(commands) -> None:
     section.add_argument("--top", type=number(int), default=None,
                          help="classifier: the N likeliest labels (default: 1)")
     section.add_argument("--text-column", help="classifier: the text column (default: the run's)")
+    add_encoding(section, "standard input (a file is read in the run's own)")
 
 
 def run(args: argparse.Namespace) -> int:
     trained = open_run(args.run, args.checkpoint, args.device)
-    options = {"stdin_text": sys.stdin.read() if args.input == "-" else None}
+    options = {"stdin_text": read_stdin(args.encoding) if args.input == "-" else None}
     if args.top is not None:
         options["top"] = args.top
     if args.text_column:

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from rnnkit.cli.options import add_config_flags, add_overwrite, given_flags, number, output_file
 from rnnkit.cli.show import cell
-from rnnkit.config import read_toml
-from rnnkit.errors import ConfigError
+from rnnkit.config import coerce, read_toml
+from rnnkit.errors import ConfigError, UserError
 from rnnkit.search.space import PRUNERS, SAMPLERS, read_space
 from rnnkit.tasks.registry import TASKS
 
@@ -77,8 +77,14 @@ def run_search(args: argparse.Namespace) -> int:
                               space=read_space(args.space, args.config_class), out=out,
                               sampler=args.sampler, pruner=args.pruner, metric=args.metric,
                               direction=args.direction, study=args.study, storage=args.storage,
-                              seed=int({**base, **flags}.get("seed", 0)))
+                              seed=coerce(args.config_class, "seed",
+                                          {**base, **flags}.get("seed", 0)))
+    ran, failed = 0, []
     for event in search(settings, args.trials):
+        if event["event"] == "trial":
+            ran += 1
+            if event["state"] == "failed":
+                failed.append(event)
         if args.format == "json":
             print(json.dumps(event), flush=True)
         elif event["event"] == "start":
@@ -93,6 +99,9 @@ def run_search(args: argparse.Namespace) -> int:
                   f"{json.dumps(event['params'])}{reason}", flush=True)
         else:
             print("done: " + ", ".join(f"{n} {k}" for k, n in event["counts"].items() if n))
+    if ran and len(failed) == ran:
+        reason = failed[0].get("reason") or "see the trials' run folders"
+        raise UserError(f"every trial this worker ran failed; the first: {reason}")
     return 0
 
 

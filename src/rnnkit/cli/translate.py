@@ -10,9 +10,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 
-from rnnkit.cli.options import add_overwrite, add_run_arguments, number, output_file
+from rnnkit.cli.options import (
+    add_encoding,
+    add_overwrite,
+    add_run_arguments,
+    number,
+    output_file,
+    read_stdin,
+)
 from rnnkit.run import open_run
 
 HIDDEN = ("source_tokens",)
@@ -35,6 +41,7 @@ def add_parser(commands) -> None:
                          "stopping with an error (default: off)")
     section.add_argument("--plot-attention", metavar="FILE.png",
                          help="draw the alignment of the first line there (default: none)")
+    add_encoding(section)
     add_overwrite(section)
 
 
@@ -42,9 +49,9 @@ def run(args: argparse.Namespace) -> int:
     plot = output_file(args.plot_attention, args.overwrite, "--plot-attention")
     trained = open_run(args.run, args.checkpoint, args.device)
     records = trained.translate(
-        args.input, stdin_text=sys.stdin.read() if args.input == "-" else None, beam=args.beam,
+        args.input, stdin_text=read_stdin(args.encoding) if args.input == "-" else None, beam=args.beam,
         n_best=args.n_best, alpha=args.alpha, allow_unknown=args.allow_unknown,
-        attention_plot=plot)
+        attention_plot=plot, encoding=args.encoding)
     for record in records:
         if args.format == "json":
             print(json.dumps({k: v for k, v in record.items() if k not in HIDDEN}))

@@ -15,29 +15,41 @@ def read_text(path: str | Path, encoding: str = "utf-8") -> str:
         raise DataError(f"{path}: no such file or folder")
     if not path.is_file():
         raise DataError(f"{path}: not a regular file")
-    try:
-        codec = codecs.lookup(encoding)
-    except (LookupError, TypeError, ValueError):
-        codec = None
-    if codec is None or not getattr(codec, "_is_text_encoding", True):
-        raise DataError(f"{encoding!r} is not a text encoding (try utf-8, latin-1, cp1252)")
-    decoding = "utf-8-sig" if codec.name == "utf-8" else encoding  # a byte-order mark is not text
+    check_encoding(encoding)
     try:
         raw = path.read_bytes()
     except OSError as error:
         raise DataError(f"{path}: cannot be read ({error.strerror})") from None
     if not raw.strip():
         raise DataError(f"{path}: the file is empty")
+    return decode_text(raw, str(path), encoding)
+
+
+def check_encoding(encoding: str) -> None:
+    try:
+        codec = codecs.lookup(encoding)
+    except (LookupError, TypeError, ValueError):
+        codec = None
+    if codec is None or not getattr(codec, "_is_text_encoding", True):
+        raise DataError(f"{encoding!r} is not a text encoding (try utf-8, latin-1, cp1252)")
+
+
+def decode_text(raw: bytes, source: str, encoding: str = "utf-8") -> str:
+    """`raw` bytes (of a file, or of standard input: `source` names it) as text; DataError if
+    they look binary or are not valid `encoding`."""
+    check_encoding(encoding)
+    codec = codecs.lookup(encoding)
+    decoding = "utf-8-sig" if codec.name == "utf-8" else encoding  # a byte-order mark is not text
     nul = raw.find(b"\x00")
     if nul >= 0 and not encoding.lower().replace("-", "").startswith("utf16"):
-        raise DataError(f"{path}: looks binary (a NUL byte at offset {nul}); give a text file")
+        raise DataError(f"{source}: looks binary (a NUL byte at offset {nul}); give a text file")
     try:
         return raw.decode(decoding)
     except UnicodeDecodeError as error:
         bad = raw[error.start]
         raise DataError(
-            f"{path}: not valid {encoding}: byte 0x{bad:02x} at offset {error.start}; "
-            f"pass --encoding (e.g. --encoding latin-1) if the file uses another encoding"
+            f"{source}: not valid {encoding}: byte 0x{bad:02x} at offset {error.start}; "
+            f"pass --encoding (e.g. --encoding latin-1) if the text uses another encoding"
         ) from None
 
 

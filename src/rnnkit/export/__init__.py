@@ -27,7 +27,7 @@ from rnnkit.export.parity import (
     check_steps,
 )
 from rnnkit.tasks import registry
-from rnnkit.train.checkpoint import write_atomic, write_json
+from rnnkit.train.checkpoint import check_finite, write_atomic, write_json
 
 FORMATS = ("onnx", "torchscript")
 
@@ -39,6 +39,10 @@ def output_paths(path: str | Path, names: list[str]) -> dict[str, Path]:
     found = {name: path if name == "model" else path.with_name(f"{path.stem}.{name}{path.suffix}")
              for name in names}
     found["description"] = path.with_suffix(".json")
+    if len({p.resolve() for p in found.values()}) < len(found):
+        raise UserError(f"-o {path}: the description file would be {found['description']}, the "
+                        f"same file as a graph; give the graph another extension (e.g. "
+                        f"{path.with_suffix('.onnx').name})")
     return found
 
 
@@ -60,6 +64,7 @@ def export_run(run, fmt: str, path: str | Path, int8: bool = False, cases=CASES)
         raise UserError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
     if int8 and fmt != "onnx":
         raise UserError("--int8 quantises ONNX graphs; use it with --format onnx")
+    check_finite(run.model.state_dict(), run.path)
     run.model.cpu().eval()
     graphs = graphs_of(run)
     targets = output_paths(path, [g.name for g in graphs])

@@ -40,7 +40,8 @@ class TorchScriptRunner:
 
     def __call__(self, *inputs: torch.Tensor) -> list[np.ndarray]:
         with torch.no_grad():
-            return [o.numpy() for o in self.module(*inputs)]
+            out = self.module(*inputs)
+        return [o.numpy() for o in (out if isinstance(out, tuple) else (out,))]
 
 
 def reference(graph: Graph, inputs: tuple) -> list[np.ndarray]:

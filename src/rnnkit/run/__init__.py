@@ -157,7 +157,8 @@ def ready_to_train(spec: TaskSpec, config, data, world: World):
         prepared.task.shard(world.rank, world.world_size)
         torch.manual_seed(config.seed + world.rank)  # dropout masks differ from rank to rank
     if config.resume:
-        check_resumable(last, saved, resumed, prepared.model, world)
+        check_resumable(last, saved, resumed, prepared.model, world,
+                        rows=config.batch_size * world.world_size)
     elif config.start_from is not None:
         start_from(prepared.model, spec, config.start_from)
     if config.prune == "units":

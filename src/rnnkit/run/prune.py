@@ -19,7 +19,7 @@ from rnnkit.config import to_dict
 from rnnkit.errors import CheckpointError, ConfigError
 from rnnkit.run import checked_config, open_run, prepare, run_prepared, saved_task
 from rnnkit.tasks import registry
-from rnnkit.train.checkpoint import load_weights, split_prefix, write_json
+from rnnkit.train.checkpoint import check_finite, load_weights, split_prefix, write_json
 from rnnkit.train.prune import sparsity_report
 from rnnkit.train.run_folder import open_checkpoint
 
@@ -42,6 +42,11 @@ def prune(run_dir: str | Path, settings: dict, out: str, overwrite: bool = False
     if spec is None:
         raise CheckpointError(f"{path}: a checkpoint of an unknown task ({name!r})")
     base = to_dict(checked_config(spec, meta, path))
+    check_finite(split_prefix(tensors, "model"), path)
+    steps = settings.get("max_steps")
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        raise ConfigError(f"--steps must be a whole number >= 1 (the fine-tuning steps), got "
+                          f"{steps!r}")
     before = read_summary(source)
     unknown = set(settings) - {*PRUNE_KEYS, "max_steps", "device"}
     if unknown:

@@ -26,6 +26,7 @@ from rnnkit.errors import ConfigError
 KINDS = ("choice", "int", "float", "log")
 SAMPLERS = ("tpe", "random", "grid")
 PRUNERS = ("none", "median", "halving", "hyperband")
+LARGEST_GRID = 100_000  # points a grid may hold: more is a search no one will finish
 FIXED_BY_SEARCH = ("out", "overwrite", "resume")  # each trial's run folder is the search's own
 
 
@@ -50,15 +51,29 @@ class Dimension:
         return trial.suggest_float(self.name, self.low, self.high, step=self.step,
                                    log=self.kind == "log")
 
+    def grid_count(self) -> int:
+        """How many values `grid()` holds, counted without making them."""
+        if self.kind == "choice":
+            return len(self.values)
+        if self.kind == "int":
+            return len(range(self.low, self.high + 1, self.step or 1))
+        if self.step is not None:
+            return int(round((self.high - self.low) / self.step)) + 1
+        raise ConfigError(f"space: {self.name} is a continuous range; a grid search needs a list "
+                          f"of values, an int range, or a float range with a step")
+
     def grid(self) -> list:
         """Every value, for the grid sampler: a choice, or an integer range."""
+        count = self.grid_count()
+        if count > LARGEST_GRID:
+            raise ConfigError(f"space: {self.name} has {count:,} grid values; a grid may hold at "
+                              f"most {LARGEST_GRID:,} points (use a larger step, or --sampler tpe)")
         if self.kind == "choice":
             return list(self.values)
         if self.kind == "int":
             return list(range(self.low, self.high + 1, self.step or 1))
         if self.step is not None:
-            count = int(round((self.high - self.low) / self.step))
-            return [self.low + i * self.step for i in range(count + 1)]
+            return [self.low + i * self.step for i in range(count)]
         raise ConfigError(f"space: {self.name} is a continuous range; a grid search needs a list "
                           f"of values, an int range, or a float range with a step")
 
@@ -160,7 +175,12 @@ def checked_value(config_class, name: str, value, path):
 
 
 def grid_size(space: tuple[Dimension, ...]) -> int:
-    return math.prod(len(d.grid()) for d in space)
+    """The grid's points, counted without making them; ConfigError past LARGEST_GRID."""
+    size = math.prod(d.grid_count() for d in space)
+    if size > LARGEST_GRID:
+        raise ConfigError(f"the grid holds {size:,} points; a grid may hold at most "
+                          f"{LARGEST_GRID:,} (use larger steps or fewer values, or --sampler tpe)")
+    return size
 
 
 def grid_points(space: tuple[Dimension, ...]) -> dict:

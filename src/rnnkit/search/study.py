@@ -23,6 +23,7 @@ import math
 import os
 import socket
 import threading
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -181,7 +182,7 @@ def read_settings(folder: str | Path) -> dict:
 def settings_from_folder(folder: str | Path) -> SearchSettings:
     """The settings a search folder was made with, checked."""
     saved = read_settings(folder)
-    if saved["task"] not in registry.TASKS:
+    if not isinstance(saved["task"], str) or saved["task"] not in registry.TASKS:
         raise CheckpointError(f"{folder}: a search of an unknown task ({saved['task']!r})")
     if not isinstance(saved["base"], dict):
         raise CheckpointError(f"{folder}/{SETTINGS_FILE}: its base settings are damaged")
@@ -194,8 +195,32 @@ def settings_from_folder(folder: str | Path) -> SearchSettings:
     return settings
 
 
+def mend_journal(path: Path) -> int:
+    """Cut a torn last record (a write a crash or kill interrupted: no line end) off the
+    journal at `path`, under the journal's own lock; returns the bytes cut (0: it was whole).
+    Left in place, the next append would glue a record to it and lose the study."""
+    if not path.is_file():
+        return 0
+    lock = JournalFileOpenLock(str(path))
+    lock.acquire()
+    try:
+        data = path.read_bytes()
+        whole = data.rfind(b"\n") + 1
+        if whole < len(data):
+            with open(path, "rb+") as journal:
+                journal.truncate(whole)
+                os.fsync(journal.fileno())
+        return len(data) - whole
+    finally:
+        lock.release()
+
+
 def storage_of(settings: SearchSettings, folder: Path):
     if settings.storage is None:
+        cut = mend_journal(folder / JOURNAL)
+        if cut:
+            warnings.warn(f"{folder / JOURNAL}: its last record was cut short ({cut} bytes, a "
+                          f"write a crash interrupted); dropped it", stacklevel=2)
         return JournalStorage(JournalFileBackend(str(folder / JOURNAL),
                                                  lock_obj=JournalFileOpenLock(str(folder / JOURNAL))))
     try:

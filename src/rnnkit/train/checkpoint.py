@@ -145,6 +145,15 @@ def check_weights(model: torch.nn.Module, tensors: dict[str, torch.Tensor], path
         raise CheckpointError(f"{path}: unexpected weights {', '.join(extra[:3])}")
 
 
+def check_finite(weights: dict[str, torch.Tensor], path: Path) -> None:
+    """CheckpointError naming the first weight that holds NaN or infinity: a model that
+    diverged, which nothing built on it (pruning, export) can use."""
+    for name, tensor in weights.items():
+        if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+            raise CheckpointError(f"{path}: its weight {name!r} holds NaN or infinity (the "
+                                  f"training diverged); retrain with a lower --lr or clipping")
+
+
 def split_prefix(tensors: dict[str, torch.Tensor], prefix: str) -> dict[str, torch.Tensor]:
     """The tensors under `prefix.`, with the prefix removed."""
     return {k[len(prefix) + 1 :]: v for k, v in tensors.items() if k.startswith(prefix + ".")}

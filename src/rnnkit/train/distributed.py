@@ -299,8 +299,12 @@ def launch_here(nproc: int, arguments: list[str]) -> int:
     except SignalException:  # Ctrl-C or a kill of the launcher: torchrun stopped the processes
         raise KeyboardInterrupt from None
     except ChildFailedError as error:
-        if any(failure.exitcode == 2 for failure in error.failures.values()):
-            return 2  # (bad input: the process said so in one line)
+        codes = {rank: failure.exitcode for rank, failure in error.failures.items()}
+        if 2 in codes.values():  # bad input: rank 0 says what in one line (the others keep quiet)
+            if codes.get(0) != 2:
+                raise DistributedError(f"a process of {nproc} refused its input; run with "
+                                       f"--nproc 1 to see why") from None
+            return 2
         rank, failure = error.get_first_failure()
         how = (f"was killed ({failure.signal_name()})" if failure.exitcode < 0
                else f"exited with code {failure.exitcode}")

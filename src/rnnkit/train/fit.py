@@ -318,11 +318,12 @@ def _finite(value: float):
     return value if math.isfinite(value) else None
 
 
-def check_resumable(path: Path, tensors: dict, meta: dict, model, world: World = SOLO) -> None:
+def check_resumable(path: Path, tensors: dict, meta: dict, model, world: World = SOLO, *,
+                    rows: int) -> None:
     """CheckpointError naming what in checkpoint `path` (read: its tensors and metadata)
     cannot continue a run of `model` on `world`'s processes: the number of processes, the
-    progress, the weights' shapes, the optimiser and schedule state, the RNG state. Called
-    before anything of the run is written."""
+    progress, the weights' shapes, the optimiser and schedule state, the RNG state, the
+    carried state (of `rows` sequences in all). Called before anything of the run is written."""
     saved_world = meta.get("world_size", 1)
     if saved_world != world.world_size:
         raise CheckpointError(f"{path}: the run was trained on {saved_world} process(es); resume "
@@ -342,6 +343,8 @@ def check_resumable(path: Path, tensors: dict, meta: dict, model, world: World =
         rng = tensors.get(name)
         if rng is None or rng.shape != expected.shape or rng.dtype != expected.dtype:
             raise CheckpointError(f"{path}: its random-number state is missing or damaged")
+    check_carried_state(path, [v for _, v in sorted(split_prefix(tensors, "state").items())],
+                        model, rows)
 
 
 def check_carried_state(path: Path, leaves: list, model, rows: int) -> None:
@@ -366,7 +369,7 @@ def restore(path: Path, model, optimizer, schedule, device, world: World = SOLO,
     state (of all `rows` sequences), all checked first. Each rank takes its own random state
     and rows of the state."""
     tensors, meta = load_checkpoint(path)
-    check_resumable(path, tensors, meta, model, world)
+    check_resumable(path, tensors, meta, model, world, rows=rows)
     progress = saved_progress(path, meta["progress"])
     load_weights(model, split_prefix(tensors, "model"), path)
     optimizer_from_tensors(optimizer, split_prefix(tensors, "optim"), meta["optimizer"])
@@ -378,7 +381,6 @@ def restore(path: Path, model, optimizer, schedule, device, world: World = SOLO,
     if "rng.cuda" in tensors and torch.cuda.is_available():
         torch.cuda.set_rng_state(tensors["rng.cuda"])
     leaves = [v.to(device) for k, v in sorted(split_prefix(tensors, "state").items())]
-    check_carried_state(path, leaves, model, rows)
     state = None
     if leaves:
         template = LSTMState(*leaves) if meta.get("state_type") == "LSTMState" else leaves[0]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -28,6 +29,12 @@ RUN_FILES = ("metrics.jsonl", "steps.jsonl", "diagnostics.jsonl", "last.safetens
              "confusion.png", "diagnosis.json", "gradient_flow.png", "saturation.png",
              "gradient_heatmap.png", "vocab.json", "labels.json")
 RUN_FOLDERS = ("tensorboard",)
+
+
+def temporary(name: str) -> bool:
+    """Whether a file is a write a kill interrupted: ours (TEMPORARY_PREFIX), or the one
+    safetensors writes beside its target before renaming it (`.tmp` and six characters)."""
+    return name.startswith(TEMPORARY_PREFIX) or re.fullmatch(r"\.tmp[A-Za-z0-9]{6}", name) is not None
 
 
 def choose_device(name: str) -> torch.device:
@@ -51,7 +58,7 @@ def check_run_folder(config) -> tuple[Path, torch.device]:
     is_run = (run_dir / MARKER).is_file() or older_run(run_dir)
     has_checkpoint = (run_dir / "last.safetensors").is_file()
     if run_dir.is_dir() and not is_run and any(
-            not p.name.startswith((LOCK, TEMPORARY_PREFIX)) for p in run_dir.iterdir()):
+            not (p.name.startswith(LOCK) or temporary(p.name)) for p in run_dir.iterdir()):
         raise CheckpointError(f"{run_dir} holds files and is not an rnnkit run folder; choose a new "
                               f"or empty --out (nothing there was changed)")
     if config.resume and not has_checkpoint:
@@ -127,8 +134,9 @@ def start_run_folder(run_dir: Path, config, task_name: str) -> list[str]:
             if (run_dir / name).is_dir():
                 shutil.rmtree(run_dir / name)
                 removed.append(name + "/")
-    for leftover in run_dir.glob(TEMPORARY_PREFIX + "*"):
-        leftover.unlink(missing_ok=True)
+    for leftover in run_dir.iterdir():
+        if leftover.is_file() and temporary(leftover.name):
+            leftover.unlink(missing_ok=True)
     write_json(run_dir / MARKER, {"format": "rnnkit-run", "task": task_name})
     write_json(run_dir / "config.json", to_dict(config))
     return [name for name in removed if name != MARKER]

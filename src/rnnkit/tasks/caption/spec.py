@@ -15,12 +15,12 @@ from rnnkit.errors import DataError
 from rnnkit.layers.attention import KINDS
 from rnnkit.layers.config import RecurrentConfig
 from rnnkit.tasks.base import Prepared, TaskSpec
-from rnnkit.tasks.caption.data import DATASETS, images_of, load_scenes, read_image, save_image
+from rnnkit.tasks.caption.data import DATASETS, SIZE, images_of, load_scenes, read_image, save_image
 from rnnkit.tasks.caption.plots import plot_image_attention
 from rnnkit.tasks.caption.task import CaptionTask
 from rnnkit.tasks.seq2seq.data import BOS, Side
 from rnnkit.train.config import TrainConfig, run_option, training_option
-from rnnkit.train.memory import build_within_memory
+from rnnkit.train.memory import build_within_memory, check_memory
 
 EXAMPLES = 8  # images of the test split written to RUN_DIR/examples/ with their captions
 
@@ -50,6 +50,8 @@ class CaptionConfig(RecurrentConfig, TrainConfig):
 
 
 def prepare(config: CaptionConfig, device, resumed: dict | None, data=None) -> Prepared:
+    check_memory(config.train_size * 3 * SIZE * SIZE * 4 * 2,  # the images, and their batch copy
+                 f"--train-size {config.train_size:,} (generated {SIZE} x {SIZE} scenes)")
     scenes = load_scenes(config.train_size)
     if resumed is not None:
         words = Side.from_json(resumed["task"]["words"])

@@ -138,7 +138,10 @@ def held_out_validation(splits: dict, config) -> dict:
 
 def check_labels(splits: dict[str, Examples | None]) -> list[str]:
     """The training labels, sorted; a held-out label never seen in training is an error."""
-    labels = sorted(set(splits["train"].labels))
+    labels = sorted(set(splits["train"].labels or ()))
+    if not labels:
+        raise DataError(f"{splits['train'].source}: the training data holds no labels (a .ts file "
+                        f"declares `@classLabel true` and ends each series with its label)")
     if len(labels) < 2:
         raise DataError(f"{splits['train'].source}: training data has only one label "
                         f"({', '.join(labels)}); a classifier needs two or more")

@@ -177,17 +177,18 @@ def translate_texts(task: Seq2SeqTask, model, texts: list[str], beam: int = 5, n
 
 def translate(run, source: str = "-", stdin_text: str | None = None, beam: int = 5,
               n_best: int = 1, alpha: float | None = None, allow_unknown: bool = False,
-              attention_plot: Path | None = None, texts: list[str] | None = None) -> list[dict]:
+              attention_plot: Path | None = None, texts: list[str] | None = None,
+              encoding: str | None = None) -> list[dict]:
     """Translate the lines of a file, of `stdin_text` (source "-"), or `texts` from Python; a
     blank line gives a blank translation. A token the model never saw is an error naming it
     (unless `allow_unknown`: it is read as the unknown token). `attention_plot`: draw the
-    alignment of the first sentence there."""
+    alignment of the first sentence there. `encoding`: the file's (default: the run's)."""
     check_search(beam, n_best)
     if alpha is not None and not alpha >= 0:
         raise ConfigError(f"--alpha must be >= 0, got {alpha}")
     task = run.task
     lines, where = (texts, "input") if texts is not None else read_sources(
-        source, stdin_text, task.config.encoding)
+        source, stdin_text, encoding or task.config.encoding)
     if not allow_unknown:
         for number, line in enumerate(lines, 1):
             unknown = task.source.encoder.unknown(line)

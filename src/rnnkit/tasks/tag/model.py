@@ -43,6 +43,10 @@ class Tagger(nn.Module):
             features.append(per_word * (char_lengths > 0).unsqueeze(-1).to(per_word.dtype))
         return self.dropout(torch.cat(features, -1))
 
+    def forward(self, words: Tensor, chars: Tensor, char_lengths: Tensor, lengths: Tensor):
+        """The emissions: what timing and export call the model for."""
+        return self.emissions(words, chars, char_lengths, lengths)
+
     def emissions(self, words: Tensor, chars: Tensor, char_lengths: Tensor, lengths: Tensor):
         """Per-tag scores (B, T, tags): words (B, T), chars (B, T, L), char_lengths (B, T)."""
         outputs, _ = self.rnn(self.features(words, chars, char_lengths), lengths)
