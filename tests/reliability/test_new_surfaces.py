@@ -296,3 +296,68 @@ def test_library_warnings_do_not_stand_beside_the_error_line(run_copy, capsys, m
     run, _ = run_copy
     code, _, err = run_cli(["generate", run], capsys)
     assert code == 2 and one_error_line(err).endswith("the one thing wrong")
+
+
+# ---------------------------------------------------------------- search
+
+SEARCH = ["--seq-len", "10", "--hidden-size", "8", "--batch-size", "8", "--valid-size", "32",
+          "--steps-per-epoch", "10", "--epochs", "1", "--eval-every", "5", "--device", "cpu",
+          "--sampler", "random", "--pruner", "none"]
+
+
+def searched(tmp_path, capsys, trials=2, space="hidden_size = [4, 8]\n", *extra):
+    path = tmp_path / "space.toml"
+    path.write_text(space)
+    return run_cli(["search", "adding", "--space", path, "--trials", trials, "--out",
+                    tmp_path / "s", *SEARCH, *extra], capsys)
+
+
+def test_a_torn_last_journal_record_is_dropped_with_one_warning(tmp_path, capsys):
+    assert searched(tmp_path, capsys)[0] == 0
+    journal = tmp_path / "s" / "study.log"
+    whole = journal.read_bytes()
+    journal.write_bytes(whole + whole.splitlines(keepends=True)[-1][:25])  # a write cut short
+    code, out, err = searched(tmp_path, capsys, 3)
+    assert code == 0 and "Traceback" not in err, err
+    assert [line for line in err.splitlines() if "warning" in line] == [
+        line for line in err.splitlines() if "its last record was cut short" in line] != []
+    assert "trial 2: complete" in out and "done: 3 complete" in out  # the two of before kept
+    code, out, err = run_cli(["search", "show", tmp_path / "s", "--format", "json"], capsys)
+    assert code == 0 and len(json.loads(out)["trials"]) == 3
+
+
+@pytest.mark.parametrize("space, expected", [
+    ("hidden_size = { int = [1, 4000000000] }", "a grid may hold at most"),
+    ("dropout = { float = [0.0, 0.5], step = 0.0000000001 }", "a grid may hold at most"),
+])
+def test_a_grid_too_large_to_build_is_one_line(tmp_path, capsys, space, expected):
+    code, _, err = searched(tmp_path, capsys, 2, space + "\n", "--sampler", "grid")
+    assert code == 2 and expected in one_error_line(err)
+
+
+@pytest.mark.parametrize("seed, expected", [('"abc"', "seed must be int, got str"),
+                                            ("[1, 2]", "seed must be int, got list")])
+def test_a_config_seed_of_another_type(tmp_path, capsys, seed, expected):
+    config = tmp_path / "base.toml"
+    config.write_text(f"seed = {seed}\n")
+    code, _, err = searched(tmp_path, capsys, 2, "hidden_size = [4, 8]\n", "--config", config)
+    assert code == 2 and expected in one_error_line(err)
+
+
+def test_search_show_of_a_description_whose_task_is_not_a_name(tmp_path, capsys):
+    assert searched(tmp_path, capsys)[0] == 0
+    path = tmp_path / "s" / "search.json"
+    saved = json.loads(path.read_text())
+    path.write_text(json.dumps({**saved, "task": ["adding"]}))
+    code, _, err = run_cli(["search", "show", tmp_path / "s"], capsys)
+    assert code == 2 and "unknown task" in one_error_line(err)
+
+
+def test_a_search_whose_every_trial_fails_is_an_error(tmp_path, capsys):
+    space = tmp_path / "space.toml"
+    space.write_text("hidden_size = [4, 8]\n")
+    code, _, err = run_cli(["search", "lm", "--space", space, "--trials", 2, "--out", tmp_path / "s",
+                            "--data", tmp_path / "missing.txt", "--max-steps", "2", "--device",
+                            "cpu"], capsys)
+    assert code == 2 and "every trial this worker ran failed" in err.splitlines()[-1]
+    assert "no such file" in err.splitlines()[-1]
