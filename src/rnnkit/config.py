@@ -113,10 +113,11 @@ def build_config(cls, values: dict):
     """`cls(**values)`, every key checked; what the config's own `check()` finds is an error.
     A class's `fitted_defaults(values)`, if it has one, gives defaults that depend on what was
     given (a model sized to the time budget); a key given itself always wins."""
+    checked = {key: coerce(cls, key, value) for key, value in values.items()}
     fitted = getattr(cls, "fitted_defaults", None)
-    if fitted is not None:
-        values = {**fitted(values), **values}
-    config = cls(**{key: coerce(cls, key, value) for key, value in values.items()})
+    if fitted is not None:  # reads the given values checked, never raw ones
+        checked = {**{k: coerce(cls, k, v) for k, v in fitted(checked).items()}, **checked}
+    config = cls(**checked)
     check = getattr(config, "check", None)
     if check is not None:
         check()

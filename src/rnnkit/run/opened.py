@@ -3,6 +3,7 @@ forecasts, translates, captions, transcribes and diagnoses (what its task can do
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from pathlib import Path
 
@@ -33,24 +34,33 @@ def open_run(run_dir: str | Path, which: str = "best", device: str = "auto") -> 
     config = checked_config(spec, meta, path)
     chosen = choose_device(device)
     weights = split_prefix(tensors, "model")
-    try:
+    with damaged_metadata(path):
         task, build = spec.reopen(config, meta, chosen)
-    except (KeyError, TypeError, AttributeError, IndexError) as error:
-        # the task's metadata (vocabularies, labels, scales) as a crafted file may hold it
-        raise CheckpointError(f"{path}: its task metadata is damaged ({error.__class__.__name__}: "
-                              f"{error})") from None
-    try:
         with torch.device("meta"):
             probe = build()
+    check_weights(probe, weights, path)
+    model = build()
+    load_weights(model, weights, path)
+    return Run(spec, config, task, model.to(chosen).eval(), meta, Path(run_dir), path, chosen)
+
+
+@contextlib.contextmanager
+def damaged_metadata(path: Path):
+    """Reading a checkpoint's task metadata (vocabularies, labels, scales) and building the model
+    it describes on the meta device: what goes wrong there is the file's, said in one line (a
+    crafted file may hold anything JSON can)."""
+    try:
+        yield
+    except UserError:
+        raise
     except RuntimeError as error:
         if "overflow" not in str(error):
             raise
         raise CheckpointError(f"{path}: its config describes a model larger than a tensor can "
                               f"address") from None
-    check_weights(probe, weights, path)
-    model = build()
-    load_weights(model, weights, path)
-    return Run(spec, config, task, model.to(chosen).eval(), meta, Path(run_dir), path, chosen)
+    except (KeyError, TypeError, AttributeError, IndexError, ValueError) as error:
+        raise CheckpointError(f"{path}: its task metadata is damaged ({error.__class__.__name__}: "
+                              f"{error})") from None
 
 
 def checked_config(spec: TaskSpec, meta: dict, path: Path):
