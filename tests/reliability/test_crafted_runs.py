@@ -39,9 +39,9 @@ def checkpoints(tmp_path_factory, spoken):
                  "bidirectional": False, "normalise": "global"}, None),
     }
     found = {}
-    for task, (config, given) in runs.items():
+    for task, (config, supplied) in runs.items():
         out = root / task
-        train(task, {**config, **FAST, "out": str(out)}, data=given)
+        train(task, {**config, **FAST, "out": str(out)}, data=supplied)
         with safe_open(str(out / "best.safetensors"), framework="pt") as handle:
             found[task] = ({k: handle.get_tensor(k) for k in handle.keys()},
                            json.loads(handle.metadata()["meta"]))
