@@ -13,7 +13,7 @@ from rnnkit.config import type_of
 from rnnkit.tasks.registry import TASKS
 
 FIELDS = [(task, f) for task, spec in TASKS.items() for f in dataclasses.fields(spec.config_class)
-          if f.name not in ("out", "overwrite", "resume")]
+          if f.name not in ("out", "overwrite", "resume", *spec.fixed)]  # (the command sets these)
 
 
 def toml_value(value) -> str:

@@ -361,3 +361,14 @@ def test_a_search_whose_every_trial_fails_is_an_error(tmp_path, capsys):
                             "cpu"], capsys)
     assert code == 2 and "every trial this worker ran failed" in err.splitlines()[-1]
     assert "no such file" in err.splitlines()[-1]
+
+
+def test_weights_of_another_dtype_are_refused(run_copy, capsys):
+    run, _ = run_copy
+
+    def as_integers(tensors, meta):
+        name = next(k for k in tensors if k.startswith("model.") and "weight_hh" in k)
+        tensors[name] = tensors[name].to(torch.int32)
+
+    both(run, as_integers)
+    expect_error(capsys, ["generate", run, "--length", "5"], "holds torch.int32, its model torch.float32")

@@ -6,11 +6,12 @@ within a second throughout and after. Bounded: a fixed number of cases per opera
 import itertools
 import time
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 
-from http_helpers import call
+from http_helpers import call, serving
 
 MODEL_OF = {"generate": "lm", "classify": "sentiment", "tag": "ner", "forecast": "series",
             "translate": "reverse", "transcribe": "speech", "caption": "lm", "sessions": "speech",
@@ -20,6 +21,14 @@ def health_within_a_second(server) -> None:
     started = time.monotonic()
     assert call(server, "/health", timeout=5)[0] == 200
     assert time.monotonic() - started < 1.0
+
+
+@pytest.fixture(scope="module")
+def server(runs):
+    """A server of its own: the fuzzer opens sessions the package's shared server must not see."""
+    with serving([runs / n for n in dict.fromkeys(MODEL_OF.values())],
+                 "--max-request-kb", "256") as base:
+        yield base
 
 
 def test_no_input_makes_a_server_error(server):

@@ -58,11 +58,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def other_rank() -> bool:
-    """Whether this process is one of a distributed training's ranks > 0."""
+    """Whether this process is one of the processes > 0 that torchrun (or `--nproc`, through
+    it) started on this machine: they share its terminal with process 0, which says it. Ranks
+    started by hand each have their own and each says it."""
     try:
-        return (launched() or {"rank": 0})["rank"] != 0
+        started = launched()
     except UserError:
         return False
+    return started is not None and started["local_rank"] != 0 and "TORCHELASTIC_RUN_ID" in os.environ
 
 
 def own_warnings_only() -> None:

@@ -16,8 +16,8 @@ import tomli_w  # noqa: E402
 from optuna.trial import TrialState  # noqa: E402
 
 from rnnkit.errors import UserError  # noqa: E402
+from rnnkit.search.journal import JOURNAL  # noqa: E402
 from rnnkit.search.study import (  # noqa: E402
-    JOURNAL,
     fail_dead_trials,
     load_study,
     settings_from_folder,

@@ -23,17 +23,16 @@ import math
 import os
 import socket
 import threading
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import optuna
-from optuna.storages.journal import JournalFileBackend, JournalFileOpenLock, JournalStorage
 from optuna.trial import TrialState
 
 from rnnkit.config import to_dict
 from rnnkit.errors import CheckpointError, ConfigError, UserError
 from rnnkit.run import make_config, train
+from rnnkit.search.journal import open_storage
 from rnnkit.search.space import (
     PRUNERS,
     SAMPLERS,
@@ -49,7 +48,6 @@ from rnnkit.train.run_folder import alive
 HIGHER_IS_BETTER = {"accuracy", "f1", "token_accuracy", "macro_f1", "bleu", "chrf",
                     "exact_match", "r2"}
 SETTINGS_FILE = "search.json"
-JOURNAL = "study.log"
 ASK_LOCK = ".ask.lock"
 RUN_FIELDS = ("out", "overwrite", "resume")
 
@@ -195,40 +193,6 @@ def settings_from_folder(folder: str | Path) -> SearchSettings:
     return settings
 
 
-def mend_journal(path: Path) -> int:
-    """Cut a torn last record (a write a crash or kill interrupted: no line end) off the
-    journal at `path`, under the journal's own lock; returns the bytes cut (0: it was whole).
-    Left in place, the next append would glue a record to it and lose the study."""
-    if not path.is_file():
-        return 0
-    lock = JournalFileOpenLock(str(path))
-    lock.acquire()
-    try:
-        data = path.read_bytes()
-        whole = data.rfind(b"\n") + 1
-        if whole < len(data):
-            with open(path, "rb+") as journal:
-                journal.truncate(whole)
-                os.fsync(journal.fileno())
-        return len(data) - whole
-    finally:
-        lock.release()
-
-
-def storage_of(settings: SearchSettings, folder: Path):
-    if settings.storage is None:
-        cut = mend_journal(folder / JOURNAL)
-        if cut:
-            warnings.warn(f"{folder / JOURNAL}: its last record was cut short ({cut} bytes, a "
-                          f"write a crash interrupted); dropped it", stacklevel=2)
-        return JournalStorage(JournalFileBackend(str(folder / JOURNAL),
-                                                 lock_obj=JournalFileOpenLock(str(folder / JOURNAL))))
-    try:
-        return optuna.storages.RDBStorage(settings.storage, heartbeat_interval=30, grace_period=120)
-    except Exception as error:  # the URL's driver or server: a user's setting, said in one line
-        raise ConfigError(f"--storage {settings.storage}: cannot open it ({error})") from None
-
-
 class GridSampler(optuna.samplers.GridSampler):
     """Optuna's grid sampler without its stop at the grid's end (which only works inside
     `study.optimize`): `search` asks for no more trials than the grid has points."""
@@ -256,7 +220,7 @@ def make_pruner(name: str):
 
 
 def load_study(settings: SearchSettings, folder: Path, seed: int = 0) -> optuna.Study:
-    return optuna.create_study(storage=storage_of(settings, folder), study_name=settings.study,
+    return optuna.create_study(storage=open_storage(settings.storage, folder), study_name=settings.study,
                                direction=settings.resolved_direction(), load_if_exists=True,
                                sampler=make_sampler(settings, seed),
                                pruner=make_pruner(settings.pruner))

@@ -51,10 +51,12 @@ class StoppableCall:
             self.finished.set()
             outcome, failed = Stopped(), True
         if self.stopping:  # nobody waits for the answer any more
-            loop.call_soon_threadsafe(future.cancel)
             return
         deliver = future.set_exception if failed else future.set_result
-        loop.call_soon_threadsafe(lambda: None if future.done() else deliver(outcome))
+        try:
+            loop.call_soon_threadsafe(lambda: None if future.done() else deliver(outcome))
+        except RuntimeError:  # the loop has closed (the server is stopping): no one to tell
+            pass
 
     def stop(self) -> None:
         with self.lock:

@@ -17,6 +17,8 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 
 from rnnkit.errors import CheckpointError
+from rnnkit.layers.stack import StackedRecurrent
+from rnnkit.state import state_leaves
 from rnnkit.train.memory import available_bytes, gigabytes
 
 TEMPORARY_PREFIX = ".rnnkit-partial."  # a file being written; one a kill left is removed later
@@ -131,7 +133,7 @@ def load_weights(model: torch.nn.Module, tensors: dict[str, torch.Tensor], path:
 
 def check_weights(model: torch.nn.Module, tensors: dict[str, torch.Tensor], path: Path) -> None:
     """CheckpointError naming the first saved tensor that is missing, unexpected, or of another
-    shape than `model`'s (which may live on the meta device: nothing is loaded)."""
+    shape or dtype than `model`'s (which may live on the meta device: nothing is loaded)."""
     wanted = model.state_dict()
     for name, tensor in wanted.items():
         if name not in tensors:
@@ -140,6 +142,9 @@ def check_weights(model: torch.nn.Module, tensors: dict[str, torch.Tensor], path
         if tuple(tensors[name].shape) != tuple(tensor.shape):
             raise CheckpointError(f"{path}: {name!r} has shape {tuple(tensors[name].shape)}, its "
                                   f"config needs {tuple(tensor.shape)}")
+        if tensors[name].dtype != tensor.dtype:
+            raise CheckpointError(f"{path}: {name!r} holds {tensors[name].dtype}, its model "
+                                  f"{tensor.dtype}")
     extra = sorted(set(tensors) - set(wanted))
     if extra:
         raise CheckpointError(f"{path}: unexpected weights {', '.join(extra[:3])}")
@@ -152,6 +157,22 @@ def check_finite(weights: dict[str, torch.Tensor], path: Path) -> None:
         if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
             raise CheckpointError(f"{path}: its weight {name!r} holds NaN or infinity (the "
                                   f"training diverged); retrain with a lower --lr or clipping")
+
+
+def check_carried_state(path: Path, leaves: list, model, rows: int) -> None:
+    """CheckpointError unless the carried state `leaves` is the state the model's recurrent
+    stack starts `rows` sequences from (same number of tensors, each of its shape)."""
+    if not leaves:
+        return
+    stack = next((m for m in model.modules() if isinstance(m, StackedRecurrent)), None)
+    if stack is None:
+        raise CheckpointError(f"{path}: it carries a recurrent state its model does not have")
+    with torch.device("meta"):
+        wanted = [tuple(leaf.shape) for leaf in state_leaves(stack.initial_state(rows, None))]
+    got = [tuple(leaf.shape) for leaf in leaves]
+    if got != wanted:
+        raise CheckpointError(f"{path}: its carried recurrent state has shapes {got}; the model "
+                              f"carries {wanted}")
 
 
 def split_prefix(tensors: dict[str, torch.Tensor], prefix: str) -> dict[str, torch.Tensor]:

@@ -27,9 +27,9 @@ import torch
 from rnnkit.cells import LSTMState
 from rnnkit.config import to_dict
 from rnnkit.errors import CheckpointError
-from rnnkit.layers.stack import StackedRecurrent
 from rnnkit.state import detach_state, state_from_leaves, state_leaves
 from rnnkit.train.checkpoint import (
+    check_carried_state,
     check_weights,
     load_checkpoint,
     load_weights,
@@ -345,22 +345,6 @@ def check_resumable(path: Path, tensors: dict, meta: dict, model, world: World =
             raise CheckpointError(f"{path}: its random-number state is missing or damaged")
     check_carried_state(path, [v for _, v in sorted(split_prefix(tensors, "state").items())],
                         model, rows)
-
-
-def check_carried_state(path: Path, leaves: list, model, rows: int) -> None:
-    """CheckpointError unless the carried state `leaves` is the state the model's recurrent
-    stack starts `rows` sequences from (same number of tensors, each of its shape)."""
-    if not leaves:
-        return
-    stack = next((m for m in model.modules() if isinstance(m, StackedRecurrent)), None)
-    if stack is None:
-        raise CheckpointError(f"{path}: it carries a recurrent state its model does not have")
-    with torch.device("meta"):
-        wanted = [tuple(leaf.shape) for leaf in state_leaves(stack.initial_state(rows, None))]
-    got = [tuple(leaf.shape) for leaf in leaves]
-    if got != wanted:
-        raise CheckpointError(f"{path}: its carried recurrent state has shapes {got}; the model "
-                              f"carries {wanted}")
 
 
 def restore(path: Path, model, optimizer, schedule, device, world: World = SOLO,
