@@ -67,3 +67,18 @@ def test_diagnosis_of_deep_bidirectional_gru_has_every_layer_and_direction():
                                                  for d in ("forward", "backward")}
     assert len(report["jacobian_products"]["layer1.forward"]) == 3
     assert set(report["spectrum"]["layer1.backward"]) == {"r", "z", "n"}
+
+
+def test_the_advice_fits_the_cell_that_was_measured():
+    """An LSTM run is never told to use an LSTM or GRU; the Elman RNN is."""
+    flow = {"last_loss": {"layer0.forward": [1e-9, 1e-6, 1.0]}}
+    advice = {cell: " ".join(judge(flow, cell=cell)["advice"]) for cell in ("elman", "lstm", "gru")}
+    assert "use an LSTM or GRU" in advice["elman"]
+    assert "use an LSTM or GRU" not in advice["lstm"] and "--chrono" in advice["lstm"]
+    assert "use an LSTM or GRU" not in advice["gru"] and "update gate" in advice["gru"]
+    for layer, kind in ((LSTM(3, 4), "lstm"), (GRU(3, 4), "gru"), (RNN(3, 4), "elman")):
+        report = diagnose(layer, torch.randn(2, 30, 3), lambda out: out.pow(2).sum(-1))
+        if report["verdict"] == "vanishing":
+            assert ("use an LSTM or GRU" in " ".join(report["advice"])) == (kind == "elman")
+    from rnnkit.diagnostics.verdict import cell_kind
+    assert [cell_kind(m) for m in (LSTM(3, 4), GRU(3, 4), RNN(3, 4))] == ["lstm", "gru", "elman"]

@@ -18,22 +18,39 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 
+from rnnkit.cells import GRUCell, LSTMCell
 from rnnkit.diagnostics.flow import gradient_flow, jacobian_products
 from rnnkit.diagnostics.inspect import gate_saturation, recurrent_spectrum
 from rnnkit.errors import ConfigError
 
+NOT_A_CURE = "a shorter truncation (--bptt) is not a cure: it only hides the lost dependencies"
 ADVICE = {
     "vanishing": [
         "use an LSTM or GRU: their additive state carries the gradient back",
         "initialise W_hh orthogonal (--init orthogonal) or as the identity with relu "
         "(--init identity --nonlinearity relu, the IRNN)",
-        "a shorter truncation (--bptt) is not a cure: it only hides the lost dependencies",
+        NOT_A_CURE,
     ],
     "exploding": [
         "clip the gradient by norm (--clip-norm); a threshold near the running average of the "
         "pre-clip norms works well (Pascanu et al. 2013)",
         "lower the learning rate",
         "initialise W_hh with spectral radius at most 1 (--init orthogonal)",
+    ],
+    # what a gated cell's vanishing gradient calls for: its gates, not another cell
+    "vanishing lstm": [
+        "the forget gate closes too soon for this span: initialise the gate biases for the "
+        "lengths the task needs (--chrono T_max, Tallec & Ollivier 2018; --chrono -1 takes the "
+        "sequence length), or raise --forget-bias",
+        "layer norm (--layer-norm) keeps the gates out of saturation; --init orthogonal helps "
+        "W_hh carry the state",
+        NOT_A_CURE,
+    ],
+    "vanishing gru": [
+        "the update gate lets the state be overwritten too soon for this span: initialise "
+        "W_hh orthogonal (--init orthogonal) and normalise the gates' inputs (--layer-norm)",
+        "an LSTM with --chrono T_max sets its memory's time scale from the start",
+        NOT_A_CURE,
     ],
     "saturated": [
         "saturated gates pass almost no gradient: try --layer-norm, smaller initial weights, "
@@ -60,8 +77,9 @@ class Thresholds:
 
 
 def judge(flow: dict, saturation: dict | None = None, grad_norms: list[float] | None = None,
-          thresholds: Thresholds = Thresholds()) -> dict:
-    """{"verdict", "saturated", "reasons", "advice"} from the measured figures."""
+          thresholds: Thresholds = Thresholds(), cell: str = "elman") -> dict:
+    """{"verdict", "saturated", "reasons", "advice"} from the measured figures; the advice fits
+    the `cell` ("elman", "lstm" or "gru") that was measured."""
     reasons, vanishing, exploding, jumped = [], False, False, False
     for key, norms in flow["last_loss"].items():
         last, first = norms[-1], norms[0]
@@ -106,7 +124,7 @@ def judge(flow: dict, saturation: dict | None = None, grad_norms: list[float] | 
                        + ", ".join(saturated))
     verdict = ("exploding" if exploding else "vanishing" if vanishing else
                "exploding" if jumped else "healthy")
-    advice = list(ADVICE.get(verdict, []))
+    advice = list(ADVICE.get(f"{verdict} {cell}", ADVICE.get(verdict, [])))
     if jumped and verdict == "vanishing":
         advice += [line for line in ADVICE["exploding"] if line not in advice]
     advice += ADVICE["saturated"] if saturated else []
@@ -114,6 +132,12 @@ def judge(flow: dict, saturation: dict | None = None, grad_norms: list[float] | 
         reasons.append("the gradient of the last loss reaches the first step within a factor of "
                        f"{thresholds.vanishing_factor:g}; no gradient-norm jumps")
     return {"verdict": verdict, "saturated": bool(saturated), "reasons": reasons, "advice": advice}
+
+
+def cell_kind(layer) -> str:
+    """"lstm", "gru" or "elman": the kind of the layer's cells."""
+    cell = next((m for m in layer.modules() if isinstance(m, (LSTMCell, GRUCell))), None)
+    return "lstm" if isinstance(cell, LSTMCell) else "gru" if cell is not None else "elman"
 
 
 def diagnose(layer, x, step_losses, *, grad_norms: list[float] | None = None,
@@ -128,5 +152,5 @@ def diagnose(layer, x, step_losses, *, grad_norms: list[float] | None = None,
         "saturation": saturation,
         "thresholds": asdict(thresholds),
     }
-    report.update(judge(flow, saturation, grad_norms, thresholds))
+    report.update(judge(flow, saturation, grad_norms, thresholds, cell_kind(layer)))
     return report
