@@ -187,3 +187,22 @@ def test_an_lstm_flag_with_another_cell_is_one_line(tmp_path, capsys, corpus):
     code, _, err = run_cli(["train", "lm", "--data", corpus, "--cell", "gru", "--peephole",
                             "--out", tmp_path / "run"], capsys)
     assert code == 2 and "peephole is an LSTM option; --cell is gru" in one_error_line(err)
+
+
+def test_resume_alone_takes_the_runs_own_settings(tmp_path, capsys, corpus, monkeypatch):
+    """`--resume` with only the folder (and a new step limit): every other setting is the run's
+    own, read from its checkpoint; nothing has to be retyped."""
+    import json
+
+    monkeypatch.chdir(tmp_path)
+    run = tmp_path / "run"
+    flags = ["--data", corpus, "--hidden-size", "12", "--embedding-size", "6", "--bptt", "10",
+             "--batch-size", "4", "--lr", "0.004", "--ngram-order", "0", "--eval-every", "3"]
+    assert run_cli(["train", "lm", *flags, "--max-steps", "3", "--out", run], capsys)[0] == 0
+    before = json.loads((run / "config.json").read_text())
+    code, _, err = run_cli(["train", "lm", "--out", run, "--resume", "--max-steps", "6"], capsys)
+    assert code == 0, err
+    after = json.loads((run / "config.json").read_text())
+    assert {k: v for k, v in after.items() if k not in ("max_steps", "resume")} == \
+        {k: v for k, v in before.items() if k not in ("max_steps", "resume")}
+    assert after["max_steps"] == 6 and open_run(run, "last").meta["progress"]["step"] == 6

@@ -11,8 +11,8 @@ import json
 from rnnkit.cli.options import add_config_flags, given_flags, number
 from rnnkit.cli.progress import Reporter
 from rnnkit.cli.show import print_summary
-from rnnkit.config import load_config
-from rnnkit.run import train
+from rnnkit.config import read_toml
+from rnnkit.run import make_config, train
 from rnnkit.tasks.registry import TASKS
 from rnnkit.train.distributed import launch_here, launched
 
@@ -33,12 +33,13 @@ def add_parser(commands) -> None:
                          "torchrun's launcher; for several machines run torchrun yourself) "
                          "(default: 1)")
         add_config_flags(sub, spec.config_class, skip=tuple(spec.fixed))
-        sub.set_defaults(run_command=run, config_class=spec.config_class, fixed=spec.fixed)
+        sub.set_defaults(run_command=run, config_class=spec.config_class)
 
 
 def run(args: argparse.Namespace) -> int:
-    config = load_config(args.config_class, args.config,
-                         {**given_flags(args, args.config_class), **args.fixed})
+    settings = {**(read_toml(args.config) if args.config else {}),
+                **given_flags(args, args.config_class)}
+    config = make_config(args.task, settings)  # (--resume alone: the run's own settings)
     if args.nproc != 1:
         return launch_here(args.nproc, without_nproc(args.argv))
     writer = (launched() or {"rank": 0})["rank"] == 0

@@ -54,16 +54,36 @@ __all__ = ["DIAGNOSIS_FILES", "Run", "Setup", "checked_config", "make_config", "
 
 def make_config(task: str, config=None):
     """The config of `task` from a config object, a dict of settings, or None (the defaults);
-    the settings the task name fixes (e.g. which benchmark) are applied."""
+    the settings the task name fixes (e.g. which benchmark) are applied. A dict that asks to
+    resume takes every setting it does not give from the run it resumes."""
     spec = registry.get(task)
     if config is None or isinstance(config, dict):
-        return build_config(spec.config_class, {**(config or {}), **spec.fixed})
+        settings = {**(config or {}), **spec.fixed}
+        if settings.get("resume") is True:
+            settings = {**resumed_settings(spec, settings.get("out")), **settings}
+        return build_config(spec.config_class, settings)
     if not isinstance(config, spec.config_class):
         raise TypeError(f"task {task!r} takes a {spec.config_class.__name__}, got "
                         f"{type(config).__name__}")
     config = dataclasses.replace(config, **spec.fixed)
     config.check()
     return config
+
+
+def resumed_settings(spec: TaskSpec, out) -> dict:
+    """The settings the run in folder `out` (default: the config's) was trained with, as its
+    last checkpoint holds them: what `--resume` continues unless told otherwise. {} when
+    there is no checkpoint to read (the resume itself then says why it cannot go on)."""
+    fields = {f.name: f for f in dataclasses.fields(spec.config_class)}
+    folder = out if isinstance(out, str) else fields["out"].default
+    try:
+        _, _, meta = open_checkpoint(folder, "last")
+    except CheckpointError:
+        return {}
+    if meta["task"]["name"] != spec.name:
+        return {}  # (the resume names the other task)
+    return {key: value for key, value in meta["config"].items()
+            if key in fields and key not in ("out", "resume", "overwrite")}
 
 
 @dataclasses.dataclass

@@ -90,8 +90,7 @@ ENDPOINTS = {
         greedy=b.temperature == 0, seed=b.seed)}, False),
     "classify": ("classify", bodies.Texts, lambda run, texts, top: run.predict(texts, top=top),
                  True),
-    "tag": ("tag", bodies.Texts, lambda run, texts, top: run.predict(
-        "-", stdin_text="\n".join(texts)), True),
+    "tag": ("tag", bodies.Texts, lambda run, texts, top: run.predict(texts), True),
     "forecast": ("forecast", bodies.Forecast, lambda run, b: {"forecasts": with_file(
         b.csv, ".csv", lambda path: run.forecast(path, b.horizon))}, False),
     "seq2seq": ("translate", bodies.Translate, lambda run, b: {"translations": run.translate(

@@ -97,11 +97,17 @@ def evaluate(run, data: str | None, encoding: str | None = None) -> dict:
     return task.evaluate(run.model, "test", full=True)
 
 
-def predict(run, source: str = "-", stdin_text: str | None = None) -> list[dict]:
-    """Tags of every sentence: a CoNLL file (its columns kept) or plain lines of
-    whitespace-separated tokens. One record per sentence: tokens, tags, and its CoNLL text."""
+def predict(run, source: str | list = "-", stdin_text: str | None = None) -> list[dict]:
+    """Tags of every sentence: a CoNLL file (its columns kept), plain lines of
+    whitespace-separated tokens, or a Python list of sentences (each a string of tokens or a
+    list of tokens). One record per sentence: tokens, tags, and its CoNLL text."""
     task = run.task
-    if source != "-" and Path(source).suffix.lower() in CONLL:
+    if isinstance(source, (list, tuple)):
+        sentences = [Sentence(tokens_of(item, number), None)
+                     for number, item in enumerate(source, 1)]
+        if not sentences:
+            raise DataError("predict: the list holds no sentences")
+    elif source != "-" and Path(source).suffix.lower() in CONLL:
         sentences = read_conll(source, tagged=False, encoding=task.config.encoding)
     else:
         sentences = [Sentence(line.split(), None)
@@ -110,6 +116,16 @@ def predict(run, source: str = "-", stdin_text: str | None = None) -> list[dict]
     predicted, _ = task.predict(run.model, encoded)
     return [{"tokens": s.tokens, "tags": tags, "conll": format_conll([s], [tags])}
             for s, tags in zip(sentences, predicted)]
+
+
+def tokens_of(item, number: int) -> list[str]:
+    """A sentence given from Python: a string of whitespace-separated tokens, or a list."""
+    tokens = item.split() if isinstance(item, str) else item
+    if not isinstance(tokens, (list, tuple)) or not tokens or not all(
+            isinstance(t, str) and t.strip() for t in tokens):
+        raise DataError(f"predict: sentence {number} must be a string of tokens or a list of "
+                        f"non-empty strings, got {item!r:.60}")
+    return list(tokens)
 
 
 SPEC = TaskSpec(
