@@ -28,3 +28,20 @@ def test_scalars_on_one_line_tables_for_nested_figures(capsys):
 def test_a_run_without_checkpoint_says_so(capsys):
     print_summary({**SUMMARY, "checkpoint": None})
     assert capsys.readouterr().out.splitlines()[-1] == "no checkpoint was kept: no figures"
+
+
+def test_figures_given_per_model_or_split_are_a_table_and_percentages_say_so(capsys):
+    """A forecaster's validation (the model and the naive forecasts) and a recogniser's
+    baseline (per split) were printed as a bare title: every figure now shows."""
+    print_summary({**SUMMARY, "baseline": {"empty_transcript": {"valid": {"wer": 100.0},
+                                                                "test": {"wer": 100.0}}},
+                   "valid": {"model": {"mase": 0.61, "mape": 4.43, "coverage": 0.8},
+                             "seasonal_naive": {"mase": 0.75, "mape": 5.4}}})
+    out = capsys.readouterr().out.splitlines()
+    header = next(line for line in out if "validation" in line)
+    assert header.split()[1:] == ["mase", "mape", "%", "coverage"]
+    assert next(line for line in out if line.split()[:1] == ["model"]).split()[1:] == [
+        "0.6100", "4.4300", "0.8000"]
+    assert next(line for line in out if line.split()[:1] == ["seasonal_naive"]).split()[-1] == "-"
+    assert any("baseline (empty_transcript)" in line and "wer %" in line for line in out)
+    assert any(line.split() == ["valid", "100.0000"] for line in out)

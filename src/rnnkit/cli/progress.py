@@ -74,7 +74,8 @@ def figures_line(figures: dict) -> str:
     shown = []
     for key, value in figures.items():
         if isinstance(value, float):
-            shown.append(f"{key.replace('_', ' ')} {value:.4f}" if math.isfinite(value)
+            unit = " %" if key in ("wer", "cer", "mape", "smape") else ""
+            shown.append(f"{key.replace('_', ' ')} {value:.4f}{unit}" if math.isfinite(value)
                          else f"{key.replace('_', ' ')} {value}")
         elif isinstance(value, int) and not isinstance(value, bool):
             shown.append(f"{key.replace('_', ' ')} {value}")

@@ -10,9 +10,16 @@ HIDDEN = ("labels", "confusion", "sample")
 
 
 def print_figures(title: str, figures: dict) -> None:
-    """`title: scalar figures` on one line, then a table for each dict of dicts (per class,
-    per entity type, model and baselines)."""
-    print(f"{title}: {figures_line(figures)}".rstrip(": "))
+    """`title: scalar figures` on one line, a table of the figures given per model or split
+    (a forecaster's model and naive forecasts, a baseline's valid and test), then a table for
+    each dict of dicts (per class, per entity type)."""
+    line = figures_line(figures)
+    rows = {name: row for name, row in figures.items() if name not in HIDDEN
+            and isinstance(row, dict) and row and figures_line(row)}
+    if line or not rows:
+        print(f"{title}: {line or 'no figures'}")
+    if rows:
+        print_table(title if not line else "by model", rows)
     for key, value in figures.items():
         if key in HIDDEN or not isinstance(value, dict) or not value:
             continue
@@ -22,12 +29,20 @@ def print_figures(title: str, figures: dict) -> None:
 
 
 def print_table(title: str, rows: dict[str, dict]) -> None:
-    columns = [c for c in next(iter(rows.values())) if isinstance(next(iter(rows.values()))[c],
-                                                                  (int, float))]
-    width = max(10, *(len(str(name)) for name in rows)) + 2
-    print(f"  {title:<{width}}" + "".join(f"{c.replace('_', ' '):>12}" for c in columns))
+    columns = list(dict.fromkeys(c for row in rows.values() for c, v in row.items()
+                                 if isinstance(v, (int, float)) and not isinstance(v, bool)))
+    width = max(10, len(title), *(len(str(name)) for name in rows)) + 2
+    print(f"  {title:<{width}}" + "".join(f"{heading(c):>12}" for c in columns))
     for name, row in rows.items():
-        print(f"  {str(name):<{width}}" + "".join(f"{cell(row.get(c)):>12}" for c in columns))
+        print(f"  {str(name):<{width}}" + "".join(
+            f"{'-' if row.get(c) is None else cell(row[c]):>12}" for c in columns))
+
+
+PERCENT = ("wer", "cer", "mape", "smape")  # figures given in per cent
+
+
+def heading(column: str) -> str:
+    return column.replace("_", " ") + (" %" if column in PERCENT else "")
 
 
 def cell(value) -> str:
