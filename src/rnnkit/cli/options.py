@@ -61,7 +61,7 @@ def add_config_flags(parser: argparse.ArgumentParser, cls, skip: tuple = ()) -> 
             continue
         flag = "--" + f.name.replace("_", "-")
         meta = f.metadata
-        help_text = f"{meta['help']} (default: {f.default})"
+        help_text = f"{meta['help']} (default: {shown_default(f.default)})"
         kind = type_of(f)
         section = sections[meta["group"]]
         if kind is bool:
@@ -71,6 +71,12 @@ def add_config_flags(parser: argparse.ArgumentParser, cls, skip: tuple = ()) -> 
             section.add_argument(flag, type=kind, default=argparse.SUPPRESS, help=help_text,
                                  choices=meta.get("choices"),
                                  metavar=None if meta.get("choices") else f.name.upper())
+
+
+def shown_default(value) -> str:
+    """A default as every help page writes it: none, on, off, or the value."""
+    return {None: "none", True: "on", False: "off"}.get(value, str(value)) if (
+        value is None or isinstance(value, bool)) else str(value)
 
 
 def given_flags(args: argparse.Namespace, cls) -> dict:

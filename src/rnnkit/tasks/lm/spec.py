@@ -159,6 +159,10 @@ class Session:
 SPEC = TaskSpec(
     name="lm", config_class=LMConfig, help="character or word language model",
     description="Train a character- or word-level language model by truncated BPTT, beside a "
-                "Kneser-Ney n-gram baseline.",
+                "Kneser-Ney n-gram baseline. The defaults below hold when the run is bounded by "
+                "--epochs or --max-steps; --max-minutes alone fits the model to the budget "
+                "(unless given): under 15 minutes a 1x512 LSTM (embedding 64, dropout 0.1, batch "
+                "32, lr 3e-3), from 15 minutes 2x512 (embedding 128, dropout 0.25, batch 64, lr "
+                "2e-3).",
     prepare=prepare, final=final, reopen=reopen, attach_data=attach_data, evaluate=evaluate,
     generate=generate_text, graphs=export_graphs, session=Session)
