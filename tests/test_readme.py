@@ -43,3 +43,60 @@ def test_readme_encoder_decoder_example_runs():
     assert printed.getvalue().split() == ["torch.Size([4,", "6,", "60])", "4", "3"]
     scores = [h.score for h in namespace["best"][0]]
     assert scores == sorted(scores, reverse=True)
+
+
+def test_readme_commands_never_write_into_each_others_outputs():
+    """Read in order, no command of the README writes a run folder or file that an earlier
+    one wrote (which would be refused, or overwrite it), unless it says --resume or
+    --overwrite: a reader can run the sections one after another."""
+    import shlex
+    from pathlib import PurePath
+
+    from rnnkit.train.config import TrainConfig
+
+    default_out = TrainConfig.__dataclass_fields__["out"].default
+    lines, fence = [], None
+    for line in README.read_text(encoding="utf-8").splitlines():
+        if line.startswith("```"):
+            fence = None if fence is not None else line[3:].strip()
+        elif fence == "":  # a shell block (the Python examples are run above)
+            if lines and lines[-1].endswith("\\"):
+                lines[-1] = lines[-1][:-1] + " " + line
+            else:
+                lines.append(line)
+    written: dict[str, str] = {}
+    commands = 0
+    for line in lines:
+        if "rnnkit " not in line:
+            continue
+        words = shlex.split(line.split(" # ")[0].split("   #")[0].split("|")[-1], comments=True)
+        if "rnnkit" not in words:
+            continue
+        words = words[words.index("rnnkit") + 1:]
+        if not words or words[0] not in ("train", "prune", "search", "export", "forecast",
+                                         "translate", "caption"):
+            continue
+        commands += 1
+
+        def value(*flags):
+            for flag in flags:
+                if flag in words:
+                    return words[words.index(flag) + 1]
+            return None
+
+        targets = []
+        if words[0] in ("train", "prune") or (words[0] == "search" and words[1] != "show"):
+            targets.append(value("--out") or default_out)
+        if words[0] == "export":
+            graph = PurePath(value("-o"))
+            targets += [str(graph), str(graph.with_suffix(".json")),
+                        str(graph.with_name(f"{graph.stem}.step{graph.suffix}"))]
+        for flag in ("-o", "--plot", "--plot-attention"):
+            if words[0] in ("forecast", "translate", "caption") and value(flag):
+                targets.append(value(flag))
+        if "--resume" in words or "--overwrite" in words:
+            continue
+        for target in targets:
+            assert target not in written, f"{line!r} writes {target}, as {written[target]!r} did"
+            written[target] = line
+    assert commands > 30
