@@ -78,11 +78,8 @@ def test_readme_commands_never_write_into_each_others_outputs():
             continue
         commands += 1
 
-        def value(*flags):
-            for flag in flags:
-                if flag in words:
-                    return words[words.index(flag) + 1]
-            return None
+        def value(flag, words=words):
+            return words[words.index(flag) + 1] if flag in words else None
 
         targets = []
         if words[0] in ("train", "prune") or (words[0] == "search" and words[1] != "show"):
