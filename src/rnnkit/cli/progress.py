@@ -44,6 +44,10 @@ class Reporter:
         elif kind == "diagnosis":
             self.line(f"step {event['step']}: gradient diagnosis: {event['verdict']}"
                       + (" (saturated units)" if event["saturated"] else ""))
+        elif kind == "threads":
+            self.line(f"step {event['step']}: other processes keep about "
+                      f"{event['busy_elsewhere']:.1f} of {event['usable']} cores busy; training on "
+                      f"{event['threads']} thread{'s' if event['threads'] > 1 else ''}")
         elif kind == "skip":
             self.line(f"step {event['step']}: non-finite loss or gradient (loss {event['loss']}, "
                       f"grad norm {event['grad_norm']}); step skipped")

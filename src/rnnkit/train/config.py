@@ -39,6 +39,9 @@ class TrainConfig(Config):
                                      "(torchrun, --nproc) wait for each other: to meet, and at "
                                      "each exchange", low=1.0)
     tensorboard: bool = run_option(False, "also write TensorBoard event files to RUN_DIR/tensorboard")
+    threads: int = run_option(0, "CPU threads; 0 fits them to the cores other processes leave "
+                              "free, measured at the start and at every evaluation (for bit-"
+                              "identical reruns on a busy machine, fix it)", low=0, high=1024)
     batch_size: int = training_option(64, "sequences per batch", low=1)
     optimizer: str = training_option("adam", "optimiser", choices=OPTIMIZERS)
     lr: float = training_option(2e-3, "learning rate", low=0.0)

@@ -43,6 +43,7 @@ from rnnkit.train.distributed import SOLO, World, gather_state, own_rows
 from rnnkit.train.optim import Schedule, clip_gradients, make_optimizer
 from rnnkit.train.prune import Pruner
 from rnnkit.train.run_folder import truncate_logs
+from rnnkit.train.threads import ThreadFit
 
 
 @dataclass
@@ -92,6 +93,8 @@ def fit(model, task, config: TrainConfig, run_dir: Path, device: torch.device,
             yield {"event": "stop", "reason": f"the run had already finished ({done}); nothing to do",
                    "step": progress.step, "best_loss": progress.best_loss, "failed": False}
             return
+    threads = ThreadFit(config.threads if not world.parallel else torch.get_num_threads())
+    yield from threads.start(progress.step)  # the cores other processes leave free
     stop_reason = None
     grad_norms: list[float] = []  # pre-clip norms of this session's steps, for the diagnosis
     model.train()
@@ -134,6 +137,7 @@ def fit(model, task, config: TrainConfig, run_dir: Path, device: torch.device,
             if progress.step % config.eval_every == 0 or progress.step == total_steps:
                 yield evaluate_and_save(model, task, config, run_dir, optimizer, schedule, progress,
                                         state, clock, pruned_enough(pruner), world)
+                yield from threads.refit(progress.step)  # the load since the last evaluation
             if config.diagnose_every and progress.step % config.diagnose_every == 0 and world.writer:
                 yield diagnose_and_log(model, task, run_dir, progress.step, grad_norms)
             stop_reason = budget_spent(config, progress, clock)

@@ -77,7 +77,7 @@ def check_run_folder(config) -> tuple[Path, torch.device]:
 # what may change when a run is resumed: where and how long it runs, and what it logs
 RESUMABLE = {"out", "resume", "overwrite", "device", "epochs", "max_steps", "max_minutes",
              "patience", "max_bad_steps", "eval_every", "diagnose_every", "tensorboard",
-             "dist_timeout"}
+             "dist_timeout", "threads"}
 
 
 def check_resume(config, task_name: str, meta: dict, path: Path) -> None:
