@@ -29,7 +29,8 @@ def add_parser(commands) -> None:
 def run(args: argparse.Namespace) -> int:
     output = output_file(args.output, args.overwrite, "--output")
     plot = output_file(args.plot, args.overwrite, "--plot")
-    results = open_run(args.run, args.checkpoint, args.device).forecast(args.data, args.horizon)
+    trained = open_run(args.run, args.checkpoint, args.device)
+    results = trained.forecast(args.data, args.horizon)
     rows = []
     for r in results:
         for i, time in enumerate(r["times"]):
@@ -39,7 +40,8 @@ def run(args: argparse.Namespace) -> int:
                 row["lower_80"], row["upper_80"] = float(r["lower"][i]), float(r["upper"][i])
             rows.append(row)
     if plot:
-        plot_forecast(results[0], plot)
+        plot_forecast(results[0], plot, target=trained.config.target or "value",
+                      time_column=trained.config.time_column)
     if args.format == "json":
         print(json.dumps(rows))
         return 0

@@ -44,7 +44,7 @@ def plot_saturation(saturation: dict, path: Path) -> None:
     axes.set_xticks(range(len(values)), labels, fontsize=7, rotation=90)
     axes.set_ylim(0, 1)
     axes.set_ylabel("fraction saturated")
-    axes.set_title("gate saturation (σ < 0.01 or > 0.99, |tanh| > 0.99, relu = 0)")
+    axes.set_title("gate saturation\n(σ < 0.01 or > 0.99, |tanh| > 0.99, relu = 0)", fontsize=10)
     figure.tight_layout()
     figure.savefig(path)
     plt.close(figure)

@@ -280,7 +280,7 @@ def run_prepared(setup: Setup, report: Callable[[dict], None]) -> dict:
     finally:
         if board is not None:
             board.close()
-    plot_curves(read_log(run_dir, "metrics.jsonl"), points, run_dir / "curves.png")
+    plot_curves(read_log(run_dir, "metrics.jsonl"), points, run_dir / "curves.png", baseline)
     summary = {"task": spec.name, "run": str(run_dir), "steps": stop["step"],
                "stop_reason": stop["reason"], "failed": stop["failed"], "baseline": baseline,
                "processes": setup.world.world_size}
