@@ -50,3 +50,30 @@ def test_a_user_error_is_one_line_and_exit_2(tmp_path, capsys):
 def test_import_rnnkit_exposes_the_diagnostics_and_the_run_api():
     assert callable(rnnkit.diagnostics.diagnose) and callable(rnnkit.open_run)
     assert set(rnnkit.TASKS) >= {"lm", "classify", "tag", "forecast", "adding"}
+
+
+def test_notices_of_long_waits_are_one_line_each_while_a_command_runs(monkeypatch, capsys):
+    """Library code says what a long wait is for through logging ("rnnkit.*" loggers); the
+    command shows it as `rnnkit: ...` and takes its handler away afterwards."""
+    import logging
+
+    from rnnkit.cli import generate
+
+    def waiting(args):
+        logging.getLogger("rnnkit.layers.compiled").info("building the compiled path (once)")
+        logging.getLogger("rnnkit.data").debug("too fine to show")
+        return 0
+
+    monkeypatch.setattr(generate, "run", waiting)
+    assert main(["generate", "anywhere"]) == 0
+    assert capsys.readouterr().err.splitlines() == ["rnnkit: building the compiled path (once)"]
+    assert logging.getLogger("rnnkit").handlers == []
+
+
+def test_the_compiled_build_is_announced_only_when_it_is_built():
+    from torch.utils import cpp_extension
+
+    from rnnkit.layers.compiled import built_before, extension
+
+    if extension() is not None:  # (a machine without a compiler has no build to find)
+        assert built_before(cpp_extension) is True

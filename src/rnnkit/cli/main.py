@@ -5,6 +5,8 @@ with a hint to report it."""
 from __future__ import annotations
 
 import argparse
+import contextlib
+import logging
 import os
 import sys
 import traceback
@@ -68,6 +70,25 @@ def other_rank() -> bool:
     return started is not None and started["local_rank"] != 0 and "TORCHELASTIC_RUN_ID" in os.environ
 
 
+@contextlib.contextmanager
+def notices():
+    """rnnkit's notices of long waits (a build, a synthesis, features of many recordings) as
+    `rnnkit: ...` lines on stderr while a command runs."""
+    logger = logging.getLogger("rnnkit")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("rnnkit: %(message)s"))
+    level, propagate = logger.level, logger.propagate
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+        logger.propagate = propagate
+
+
 def own_warnings_only() -> None:
     """rnnkit's own warnings as one line each (`rnnkit: warning: ...`); the warnings of the
     libraries beneath it (deprecations, experimental features) are theirs to fix, not the
@@ -90,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help(sys.stdout)
         return 0
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), notices():
             own_warnings_only()
             return args.run_command(args)
     except UserError as error:

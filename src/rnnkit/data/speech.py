@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import ctypes
 import functools
+import logging
 import shutil
 from pathlib import Path
 
@@ -27,6 +28,8 @@ import numpy as np
 
 from rnnkit.data.audio import SAMPLE_RATE, resample, write_wav
 from rnnkit.errors import DataError
+
+log = logging.getLogger(__name__)  # notices of long waits; the command line shows them
 
 VERSION = 1
 DATASETS = ("spoken-digits", "spoken-words")
@@ -214,6 +217,8 @@ def spoken_dataset(name: str, cache: str | Path, sizes: dict[str, int] | None = 
     if (folder / "test.csv").exists():
         return folder
     partial = folder.with_name(folder.name + ".partial")
+    log.info(f"synthesising the bundled {name} recordings ({sum(sizes.values()):,}) into {folder} "
+             f"(once; this takes minutes)")
     try:
         shutil.rmtree(partial, ignore_errors=True)
         generate(name, partial, sizes)

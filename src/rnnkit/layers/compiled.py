@@ -18,6 +18,7 @@ once; later processes load the cached library in well under a second).
 from __future__ import annotations
 
 import functools
+import logging
 import time
 import warnings
 from pathlib import Path
@@ -27,6 +28,8 @@ from torch import Tensor
 from torch.autograd.function import once_differentiable
 
 from rnnkit.cells import ElmanCell, GRUCell, LSTMCell, LSTMState
+
+log = logging.getLogger(__name__)  # notices of long waits; the command line shows them
 
 SOURCES = [Path(__file__).resolve().parent / "csrc" / name
            for name in ("module.cpp", "lstm.cpp", "gru.cpp", "elman.cpp")]
@@ -45,6 +48,10 @@ def _built() -> tuple:
     try:
         from torch.utils import cpp_extension
 
+        if not built_before(cpp_extension):
+            log.info("building the compiled recurrent path for this machine (once; a few minutes "
+                     "on 2 cores)")
+
         module = cpp_extension.load(name=NAME, sources=[str(path) for path in SOURCES], extra_cflags=FLAGS,
                                     verbose=False)
     except (OSError, RuntimeError, ImportError, SystemExit) as error:
@@ -54,6 +61,15 @@ def _built() -> tuple:
                       RuntimeWarning, stacklevel=3)
         return None, time.perf_counter() - started, reason
     return module, time.perf_counter() - started, None
+
+
+def built_before(cpp_extension) -> bool:
+    """Whether this machine holds the extension's build already (loading it is then quick)."""
+    try:
+        folder = Path(cpp_extension._get_build_directory(NAME, verbose=False))
+    except Exception:  # noqa: BLE001 - a private helper of PyTorch's: no answer, no notice
+        return True
+    return any(folder.glob(f"{NAME}*.so"))
 
 
 def extension():

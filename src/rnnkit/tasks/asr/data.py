@@ -5,6 +5,7 @@ bundled synthesised set; the alphabet of a run's characters; features of every r
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,8 @@ from rnnkit.data.speech import DATASETS, spoken_dataset
 from rnnkit.data.tables import read_table
 from rnnkit.data.text import read_text
 from rnnkit.errors import DataError
+
+log = logging.getLogger(__name__)  # notices of long waits; the command line shows them
 
 SPEEDS = (0.9, 1.0, 1.1)  # speed perturbation's factors (Ko et al. 2015)
 
@@ -137,6 +140,9 @@ def features_of(utterances: list[Utterance], featuriser: Featuriser,
                 speeds: tuple[float, ...] = (1.0,)) -> dict[float, list[torch.Tensor]]:
     """Features of every recording at every speed factor (each recording read once)."""
     found: dict[float, list[torch.Tensor]] = {s: [] for s in speeds}
+    if len(utterances) * len(speeds) >= 1000:
+        log.info(f"computing the features of {len(utterances):,} recordings"
+                 + (f" at {len(speeds)} speeds" if len(speeds) > 1 else ""))
     for utterance in utterances:
         samples = read_wav(utterance.path)
         for speed in speeds:
