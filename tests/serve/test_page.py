@@ -127,3 +127,34 @@ def test_an_error_is_shown_not_thrown(browser, server):
     browser.find_element("id", "run").click()
     WebDriverWait(browser, 30).until(lambda d: d.find_elements("css selector", "#output .error"))
     assert "vocabulary" in browser.find_element("css selector", "#output .error").text
+
+
+def test_the_forecast_has_axes_ticks_and_a_legend(browser, server, runs, shots):
+    open_model(browser, server, "series")
+    browser.execute_script("document.getElementById('csv').value = arguments[0];",
+                           (runs / "series.csv").read_text())
+    (plot,) = run_and_wait(browser, "svg.forecast")
+    assert len(plot.find_elements("css selector", "line.axis")) == 2
+    ticks = [t.text for t in plot.find_elements("css selector", "text.tick")]
+    assert len(ticks) == 6 and ticks[:3] == ["100", "199", "203"]  # the series' own times (t)
+    legend = plot.find_element("css selector", "g.legend").text
+    assert "history" in legend and "forecast" in legend and "80% interval" in legend
+    screenshot(browser, shots, "forecast-axes")
+
+
+def test_an_empty_forecast_box_and_a_refused_body_are_plain_sentences(browser, server):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    open_model(browser, server, "series")
+    browser.find_element("id", "run").click()
+    WebDriverWait(browser, 30).until(lambda d: d.find_elements("css selector", "#output .error"))
+    assert "paste the series as CSV first" in browser.find_element("css selector",
+                                                                   "#output .error").text
+    open_model(browser, server, "lm")
+    length = browser.find_element("id", "length")
+    length.clear()
+    length.send_keys("999999")  # over the schema's bound: a 422
+    browser.find_element("id", "run").click()
+    WebDriverWait(browser, 30).until(lambda d: d.find_elements("css selector", "#output .error"))
+    text = browser.find_element("css selector", "#output .error").text
+    assert text.startswith("length:") and "{" not in text
