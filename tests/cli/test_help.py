@@ -26,3 +26,12 @@ def test_defaults_are_written_alike_on_every_page():
                 assert "(default:" in action.help, (name, action.option_strings)
                 seen += 1
     assert seen > 500
+
+
+def test_a_task_that_needs_data_says_so_where_it_lists_data():
+    pages_by_name = dict(pages(build_parser()))
+    for task in ("lm", "classify", "tag", "forecast", "seq2seq"):
+        text = " ".join(pages_by_name[f"rnnkit train {task}"].format_help().split())
+        assert "this or --dataset is required" in text and "this or --data is required" in text
+    text = " ".join(pages_by_name["rnnkit train asr"].format_help().split())
+    assert "is required" not in text  # its bundled speech is the default

@@ -56,12 +56,17 @@ SEED = number(int, 0, SEED_LIMIT)
 def add_config_flags(parser: argparse.ArgumentParser, cls, skip: tuple = ()) -> None:
     """One `--flag-name` per field of config class `cls`, in its group's section of the help."""
     sections = {name: parser.add_argument_group(f"{name} options") for name in GROUPS}
-    for f in dataclasses.fields(cls):
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    # a task that trains on --data or a bundled --dataset and has neither by default needs one
+    needs_one = "data" in fields and "dataset" in fields and fields["dataset"].default is None
+    for f in fields.values():
         if f.name in skip:
             continue
         flag = "--" + f.name.replace("_", "-")
         meta = f.metadata
-        help_text = f"{meta['help']} (default: {shown_default(f.default)})"
+        required = ("; this or --dataset is required" if f.name == "data" else
+                    "; this or --data is required" if f.name == "dataset" else "") if needs_one else ""
+        help_text = f"{meta['help']} (default: {shown_default(f.default)}{required})"
         kind = type_of(f)
         section = sections[meta["group"]]
         if kind is bool:
