@@ -29,3 +29,22 @@ def test_a_saved_config_comes_back_as_it_was():
 
     small = build_config(LMConfig, {"dataset": "shakespeare", "max_minutes": 4})
     assert from_dict(LMConfig, to_dict(small)) == small
+
+
+def test_a_language_model_trains_on_text_given_from_python(tmp_path):
+    from rnnkit.errors import DataError
+    from rnnkit.run import open_run, train
+
+    text = "It is a truth universally acknowledged, that a single man. " * 60
+    settings = {"hidden_size": 8, "embedding_size": 6, "bptt": 10, "batch_size": 4,
+                "max_steps": 3, "eval_every": 3, "ngram_order": 0, "device": "cpu"}
+    summary = train("lm", {**settings, "out": str(tmp_path / "given")}, data={"train": text})
+    assert summary["steps"] == 3 and not summary["failed"]
+    (tmp_path / "text.txt").write_text(text)
+    from_file = train("lm", {**settings, "data": str(tmp_path / "text.txt"),
+                             "out": str(tmp_path / "file")})
+    assert summary["valid"]["loss"] == pytest.approx(from_file["valid"]["loss"], rel=1e-6)
+    assert open_run(tmp_path / "given").generate("It", 5, seed=1)
+    for bad in ({"train": 5}, {"train": ["ok", 3]}, {"text": text}, {"train": "   "}):
+        with pytest.raises(DataError):
+            train("lm", {**settings, "out": str(tmp_path / "bad")}, data=bad)

@@ -20,6 +20,23 @@ def read_corpus(config) -> list[str]:
     return load_documents(config.data, config.encoding)
 
 
+def documents_given(data) -> list[str]:
+    """The documents of a language model's text given from Python: {"train": a text, or a list
+    of texts}; held-out parts are split off it by the config's fractions, as from a file."""
+    if not isinstance(data, dict) or set(data) != {"train"}:
+        raise DataError("a language model's data from Python is {\"train\": text or a list of "
+                        "texts} (the held-out parts are split off it)")
+    given = data["train"]
+    documents = [given] if isinstance(given, str) else given
+    if not isinstance(documents, (list, tuple)) or not all(isinstance(d, str) for d in documents):
+        raise DataError(f"data['train'] must be a text or a list of texts, got "
+                        f"{type(given).__name__}")
+    documents = [d for d in documents if d.strip()]
+    if not documents:
+        raise DataError("data['train'] holds no text")
+    return list(documents)
+
+
 def split_documents(documents: list[str], valid: float, test: float):
     """Contiguous split of the whole text: the first part trains, then validation, then test.
     Documents are cut where the split falls, so each part keeps its own document starts."""

@@ -14,7 +14,7 @@ from rnnkit.data.vocab import Vocabulary
 from rnnkit.errors import DataError
 from rnnkit.layers.config import RecurrentConfig
 from rnnkit.tasks.base import Prepared, TaskSpec
-from rnnkit.tasks.lm.data import read_corpus, split_documents, text_stream
+from rnnkit.tasks.lm.data import documents_given, read_corpus, split_documents, text_stream
 from rnnkit.tasks.lm.export import graphs as export_graphs
 from rnnkit.tasks.lm.model import LanguageModel, evaluate_stream, generate
 from rnnkit.tasks.lm.task import LMTask
@@ -66,9 +66,10 @@ class LMConfig(RecurrentConfig, TrainConfig):
 
 
 def prepare(config: LMConfig, device, resumed: dict | None, data=None) -> Prepared:
-    """Read and split the text, build the vocabulary (a resumed run keeps its own), the task
-    and the model."""
-    parts = split_documents(read_corpus(config), config.valid_fraction, config.test_fraction)
+    """Read and split the text (or take it from Python: `data={"train": text or [documents]}`),
+    build the vocabulary (a resumed run keeps its own), the task and the model."""
+    documents = documents_given(data) if data is not None else read_corpus(config)
+    parts = split_documents(documents, config.valid_fraction, config.test_fraction)
     if resumed is not None:
         vocab = Vocabulary.from_json(resumed["task"]["vocab"])
     else:
@@ -165,4 +166,4 @@ SPEC = TaskSpec(
                 "32, lr 3e-3), from 15 minutes 2x512 (embedding 128, dropout 0.25, batch 64, lr "
                 "2e-3).",
     prepare=prepare, final=final, reopen=reopen, attach_data=attach_data, evaluate=evaluate,
-    generate=generate_text, graphs=export_graphs, session=Session)
+    generate=generate_text, graphs=export_graphs, session=Session, in_memory=True)
