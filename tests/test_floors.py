@@ -25,9 +25,9 @@ FLOORS = [
     {"layers"},
     {"bptt"},
     {"cells"},
-    {"core"},  # the ground: errors.py, checks.py, state.py, config.py
+    {"core"},  # the ground: errors.py, checks.py, state.py, config.py, files.py
 ]
-CORE = {"errors", "checks", "state", "config"}
+CORE = {"errors", "checks", "state", "config", "files"}
 LEVEL = {unit: len(FLOORS) - i for i, units in enumerate(FLOORS) for unit in units}
 
 

@@ -26,8 +26,9 @@ from rnnkit.export.parity import (
     check_sequence,
     check_steps,
 )
+from rnnkit.files import write_atomic, write_json
 from rnnkit.tasks import registry
-from rnnkit.train.checkpoint import check_finite, write_atomic, write_json
+from rnnkit.train.checkpoint import check_finite
 
 FORMATS = ("onnx", "torchscript")
 

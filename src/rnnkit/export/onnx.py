@@ -14,10 +14,10 @@ from pathlib import Path
 import torch
 
 from rnnkit.errors import UserError
+from rnnkit.files import write_atomic
 from rnnkit.layers.modes import backend_for_export
 from rnnkit.layers.stack import StackedRecurrent
 from rnnkit.tasks.base import Graph
-from rnnkit.train.checkpoint import write_atomic
 
 TRACE_SIZES = {"batch": 2, "time": 5}  # the sizes a graph is traced at (neither 0 nor 1)
 

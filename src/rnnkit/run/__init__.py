@@ -21,16 +21,12 @@ import torch
 
 from rnnkit.config import build_config, to_dict
 from rnnkit.errors import CheckpointError, ConfigError, UserError
+from rnnkit.files import write_json
 from rnnkit.run.compact import compact_checkpoints
 from rnnkit.run.opened import DIAGNOSIS_FILES, Run, checked_config, open_run
 from rnnkit.tasks import registry
 from rnnkit.tasks.base import Prepared, TaskSpec
-from rnnkit.train.checkpoint import (
-    load_checkpoint,
-    load_weights,
-    split_prefix,
-    write_json,
-)
+from rnnkit.train.checkpoint import load_checkpoint, load_weights, split_prefix
 from rnnkit.train.distributed import SOLO, DistributedError, World, agree, device_of, join
 from rnnkit.train.fit import check_resumable, fit
 from rnnkit.train.plots import plot_curves

@@ -8,8 +8,9 @@ import dataclasses
 import torch
 
 from rnnkit.config import to_dict
+from rnnkit.files import write_json
 from rnnkit.tasks.base import TaskSpec
-from rnnkit.train.checkpoint import load_checkpoint, load_weights, save_checkpoint, split_prefix, write_json
+from rnnkit.train.checkpoint import load_checkpoint, load_weights, save_checkpoint, split_prefix
 from rnnkit.train.prune import compact
 
 

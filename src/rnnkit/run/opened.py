@@ -13,9 +13,10 @@ from rnnkit.config import from_dict
 from rnnkit.diagnostics import Thresholds
 from rnnkit.diagnostics.plots import plot_flow_heatmap, plot_gradient_flow, plot_saturation
 from rnnkit.errors import CheckpointError, ConfigError, UserError
+from rnnkit.files import write_json
 from rnnkit.tasks import registry
 from rnnkit.tasks.base import TaskSpec
-from rnnkit.train.checkpoint import check_weights, load_weights, split_prefix, write_json
+from rnnkit.train.checkpoint import check_weights, load_weights, split_prefix
 from rnnkit.train.run_folder import choose_device, open_checkpoint, read_log, writable_folder
 
 DIAGNOSIS_FILES = ("diagnosis.json", "gradient_flow.png", "saturation.png", "gradient_heatmap.png")

@@ -17,9 +17,10 @@ import torch
 
 from rnnkit.config import to_dict
 from rnnkit.errors import CheckpointError, ConfigError
+from rnnkit.files import write_json
 from rnnkit.run import checked_config, open_run, prepare, run_prepared, saved_task
 from rnnkit.tasks import registry
-from rnnkit.train.checkpoint import check_finite, load_weights, split_prefix, write_json
+from rnnkit.train.checkpoint import check_finite, load_weights, split_prefix
 from rnnkit.train.prune import sparsity_report
 from rnnkit.train.run_folder import open_checkpoint
 

@@ -16,6 +16,7 @@ import tomli_w  # noqa: E402
 from optuna.trial import TrialState  # noqa: E402
 
 from rnnkit.errors import UserError  # noqa: E402
+from rnnkit.files import write_atomic  # noqa: E402
 from rnnkit.search.journal import JOURNAL  # noqa: E402
 from rnnkit.search.study import (  # noqa: E402
     fail_dead_trials,
@@ -23,7 +24,6 @@ from rnnkit.search.study import (  # noqa: E402
     settings_from_folder,
 )
 from rnnkit.tasks import registry  # noqa: E402
-from rnnkit.train.checkpoint import write_atomic  # noqa: E402
 
 PLOTS = ("history.png", "slices.png")
 

@@ -31,6 +31,7 @@ from optuna.trial import TrialState
 
 from rnnkit.config import to_dict
 from rnnkit.errors import CheckpointError, ConfigError, UserError
+from rnnkit.files import write_json
 from rnnkit.run import make_config, train
 from rnnkit.search.journal import open_storage
 from rnnkit.search.space import (
@@ -42,7 +43,6 @@ from rnnkit.search.space import (
     space_from_dicts,
 )
 from rnnkit.tasks import registry
-from rnnkit.train.checkpoint import write_json
 from rnnkit.train.run_folder import alive
 
 HIGHER_IS_BETTER = {"accuracy", "f1", "token_accuracy", "macro_f1", "bleu", "chrf",

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from pathlib import Path
 
 import torch
@@ -17,49 +15,11 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 
 from rnnkit.errors import CheckpointError
+from rnnkit.files import TEMPORARY_PREFIX as TEMPORARY_PREFIX  # (re-exported: a run's leftovers)
+from rnnkit.files import write_atomic
 from rnnkit.layers.stack import StackedRecurrent
 from rnnkit.state import state_leaves
 from rnnkit.train.memory import available_bytes, gigabytes
-
-TEMPORARY_PREFIX = ".rnnkit-partial."  # a file being written; one a kill left is removed later
-
-
-def write_atomic(path: Path, write) -> None:
-    """Call `write(temporary_path)`, flush it to disk, rename it onto `path` in one step, and
-    flush the folder: after a kill or a crash, `path` is the old file or the new one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f"{TEMPORARY_PREFIX}{path.name}.", dir=path.parent)
-    os.close(handle)
-    try:
-        write(temporary)
-        os.chmod(temporary, 0o644)  # mkstemp's 0600 would hide the file from its owner's group
-        with open(temporary, "rb") as written:
-            os.fsync(written.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    sync_folder(path.parent)
-
-
-def sync_folder(folder: Path) -> None:
-    """Flush a folder's entries (the rename) to disk, where the system allows it."""
-    try:
-        handle = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(handle)
-    except OSError:
-        pass
-    finally:
-        os.close(handle)
-
-
-def write_json(path: Path, data) -> None:
-    write_atomic(path, lambda tmp: Path(tmp).write_text(json.dumps(data, indent=2) + "\n",
-                                                        encoding="utf-8"))
-
 
 DTYPE_BYTES = {"F64": 8, "I64": 8, "U64": 8, "F32": 4, "I32": 4, "U32": 4, "F16": 2, "BF16": 2,
                "I16": 2, "U16": 2, "I8": 1, "U8": 1, "BOOL": 1}

@@ -20,7 +20,8 @@ from safetensors import SafetensorError, safe_open
 
 from rnnkit.config import to_dict
 from rnnkit.errors import CheckpointError, ConfigError, DataError
-from rnnkit.train.checkpoint import TEMPORARY_PREFIX, load_checkpoint, write_atomic, write_json
+from rnnkit.files import TEMPORARY_PREFIX, write_json, write_json_lines
+from rnnkit.train.checkpoint import load_checkpoint
 
 MARKER = "rnnkit-run.json"
 LOCK = ".rnnkit.lock"
@@ -233,11 +234,6 @@ def truncate_logs(run_dir: Path, step: int) -> None:
             continue
         kept = [json.dumps(r) for r in read_log(run_dir, name) if r.get("step", 0) <= step]
         write_json_lines(path, kept)
-
-
-def write_json_lines(path: Path, lines: list[str]) -> None:
-    write_atomic(path, lambda tmp: Path(tmp).write_text("".join(f"{line}\n" for line in lines),
-                                                        encoding="utf-8"))
 
 
 def open_checkpoint(run_dir: str | Path, which: str = "best"):
