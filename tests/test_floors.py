@@ -114,3 +114,17 @@ def test_the_floors_check_finds_an_upward_import():
 @pytest.mark.parametrize("path", sorted(SOURCE.rglob("*.py")), ids=lambda p: str(p.relative_to(SOURCE)))
 def test_source_files_are_under_400_lines(path):
     assert len(path.read_text(encoding="utf-8").splitlines()) < 400
+
+
+def test_import_rnnkit_costs_torch_and_the_layers_only():
+    """The run API, the tasks and their libraries (audio, text metrics, plots) load when first
+    used, not on `import rnnkit`."""
+    import subprocess
+    import sys
+
+    probe = ("import sys, rnnkit; heavy = {'soundfile', 'scipy', 'jiwer', 'sacrebleu', 'matplotlib',"
+             " 'sklearn', 'rnnkit.run', 'rnnkit.tasks.registry'}; print(sorted(heavy & set(sys.modules)));"
+             " print(rnnkit.open_run.__module__, len(rnnkit.TASKS) > 5)")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
+                         timeout=120).stdout.split("\n")
+    assert out[0] == "[]" and out[1] == "rnnkit.run.opened True"

@@ -7,7 +7,8 @@
     run = rnnkit.open_run(summary["run"])       # predict, evaluate, generate, diagnose
 """
 
-from rnnkit import diagnostics
+import importlib
+
 from rnnkit.bptt import truncated_bptt
 from rnnkit.cells import ElmanCell, GRUCell, LSTMCell, LSTMState
 from rnnkit.errors import CheckpointError, ConfigError, DataError, UserError
@@ -23,10 +24,27 @@ from rnnkit.layers import (
     to_torch,
 )
 from rnnkit.layers.config import RecurrentConfig
-from rnnkit.run import Run, open_run
-from rnnkit.run import train as train_task
 from rnnkit.state import detach_state
-from rnnkit.tasks.registry import TASKS
+
+# The run API, the tasks and the diagnosis are reached when first used, so that `import rnnkit`
+# costs PyTorch and the layers only (not the tasks' audio, text-metric and plotting libraries).
+LAZY = {"Run": ("rnnkit.run", "Run"), "open_run": ("rnnkit.run", "open_run"),
+        "train_task": ("rnnkit.run", "train"), "TASKS": ("rnnkit.tasks.registry", "TASKS"),
+        "diagnostics": ("rnnkit.diagnostics", None)}
+
+
+def __getattr__(name: str):
+    if name not in LAZY:
+        raise AttributeError(f"module 'rnnkit' has no attribute {name!r}")
+    module_name, attribute = LAZY[name]
+    module = importlib.import_module(module_name)
+    value = module if attribute is None else getattr(module, attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(LAZY))
 
 __version__ = "0.1.0"
 
