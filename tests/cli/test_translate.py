@@ -58,7 +58,7 @@ def test_evaluate_and_plot_attention(trained, capsys, monkeypatch, tmp_path):
 @pytest.mark.parametrize("stdin, flags, message", [
     ("abc\n", ["--beam", "0"], "--beam must be an integer >= 1"),
     ("abc\n", ["--beam", "2", "--n-best", "3"], "--n-best must be between 1 and --beam"),
-    ("abz\n", [], "stdin line 1: not in the model's source vocabulary: 'z'"),
+    ("abz\n", ["--strict"], "stdin line 1: not in the model's source vocabulary: 'z'"),
     ("\n\n", [], "nothing to translate"),
 ])
 def test_bad_translate_input_is_one_line(trained, capsys, monkeypatch, stdin, flags, message):
@@ -70,9 +70,17 @@ def test_bad_translate_input_is_one_line(trained, capsys, monkeypatch, stdin, fl
     assert hashes(trained) == before
 
 
-def test_an_unknown_token_may_be_allowed(trained, capsys, monkeypatch):
+def test_every_line_is_translated_and_unseen_tokens_are_counted(trained, capsys, monkeypatch):
+    """Unseen words are the normal case in translation: by default each line gets its
+    translation, the unseen tokens read as the unknown token and counted in one stderr line."""
+    code, out, err = run_cli(["translate", trained / "run"], capsys, stdin="abz\nabc\nzzb\n",
+                             monkeypatch=monkeypatch)
+    assert code == 0 and len(out.splitlines()) == 3
+    assert err.splitlines() == ["rnnkit: 3 source token(s) on 2 of 3 lines were not in the "
+                                "model's vocabulary and were read as the unknown token "
+                                "(--strict stops instead)"]
     code, out, _ = run_cli(["translate", trained / "run", "--allow-unknown"], capsys,
-                           stdin="abz\n", monkeypatch=monkeypatch)
+                           stdin="abz\n", monkeypatch=monkeypatch)  # (an old script's flag)
     assert code == 0 and len(out.splitlines()) == 1
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from rnnkit.cli.options import (
     add_encoding,
@@ -36,9 +37,11 @@ def add_parser(commands) -> None:
                          help="hypotheses per line, best first (default: 1)")
     section.add_argument("--alpha", type=number(float), default=None,
                          help="length penalty ((5 + n) / 6) ** alpha (default: the run's)")
+    section.add_argument("--strict", action="store_true",
+                         help="stop with an error at the first token the model never saw, "
+                         "instead of reading it as the unknown token (default: off)")
     section.add_argument("--allow-unknown", action="store_true",
-                         help="read tokens the model never saw as the unknown token instead of "
-                         "stopping with an error (default: off)")
+                         help=argparse.SUPPRESS)  # (the default now; kept for old scripts)
     section.add_argument("--plot-attention", metavar="FILE.png",
                          help="draw the alignment of the first line there (default: none)")
     add_encoding(section)
@@ -50,8 +53,13 @@ def run(args: argparse.Namespace) -> int:
     trained = open_run(args.run, args.checkpoint, args.device)
     records = trained.translate(
         args.input, stdin_text=read_stdin(args.encoding) if args.input == "-" else None, beam=args.beam,
-        n_best=args.n_best, alpha=args.alpha, allow_unknown=args.allow_unknown,
+        n_best=args.n_best, alpha=args.alpha, allow_unknown=not args.strict,
         attention_plot=plot, encoding=args.encoding)
+    unseen = [record["unknown"] for record in records if record["unknown"]]
+    if unseen:
+        print(f"rnnkit: {sum(unseen):,} source token(s) on {len(unseen):,} of {len(records):,} "
+              f"lines were not in the model's vocabulary and were read as the unknown token "
+              f"(--strict stops instead)", file=sys.stderr)
     for record in records:
         if args.format == "json":
             print(json.dumps({k: v for k, v in record.items() if k not in HIDDEN}))

@@ -176,30 +176,32 @@ def translate_texts(task: Seq2SeqTask, model, texts: list[str], beam: int = 5, n
 
 
 def translate(run, source: str = "-", stdin_text: str | None = None, beam: int = 5,
-              n_best: int = 1, alpha: float | None = None, allow_unknown: bool = False,
+              n_best: int = 1, alpha: float | None = None, allow_unknown: bool = True,
               attention_plot: Path | None = None, texts: list[str] | None = None,
               encoding: str | None = None) -> list[dict]:
     """Translate the lines of a file, of `stdin_text` (source "-"), or `texts` from Python; a
-    blank line gives a blank translation. A token the model never saw is an error naming it
-    (unless `allow_unknown`: it is read as the unknown token). `attention_plot`: draw the
-    alignment of the first sentence there. `encoding`: the file's (default: the run's)."""
+    blank line gives a blank translation, so every line gets one. A token the model never saw
+    is read as the unknown token and counted in its record's "unknown" (unseen words are the
+    normal case in translation); with `allow_unknown` off it is an error naming it instead.
+    `attention_plot`: draw the alignment of the first sentence there. `encoding`: the file's
+    (default: the run's)."""
     check_search(beam, n_best)
     if alpha is not None and not alpha >= 0:
         raise ConfigError(f"--alpha must be >= 0, got {alpha}")
     task = run.task
     lines, where = (texts, "input") if texts is not None else read_sources(
         source, stdin_text, encoding or task.config.encoding)
+    unknown = [task.source.encoder.unknown(line) for line in lines]
     if not allow_unknown:
-        for number, line in enumerate(lines, 1):
-            unknown = task.source.encoder.unknown(line)
-            if unknown:
-                shown = ", ".join(repr(t) for t in dict.fromkeys(unknown))
+        for number, tokens in enumerate(unknown, 1):
+            if tokens:
+                shown = ", ".join(repr(t) for t in dict.fromkeys(tokens))
                 raise DataError(f"{where} line {number}: not in the model's source vocabulary: "
-                                f"{shown} (pass --allow-unknown to read it as the unknown token)")
+                                f"{shown} (without --strict it is read as the unknown token)")
     wanted = [line for line in lines if line.strip()]
     done = iter(translate_texts(task, run.model, wanted, beam, n_best, alpha)) if wanted else iter(())
-    records = [next(done) if line.strip() else {"source": "", "translation": "", "n_best": []}
-               for line in lines]
+    records = [{**(next(done) if line.strip() else {"source": "", "translation": "", "n_best": []}),
+                "unknown": len(tokens)} for line, tokens in zip(lines, unknown)]
     if attention_plot is not None and wanted:
         first = next(r for r in records if r["source"])
         plot_attention(first["attention"], first["source_tokens"], first["output_tokens"],
