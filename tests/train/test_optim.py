@@ -51,3 +51,16 @@ def test_a_budget_run_trains_until_the_minutes_are_spent_and_decays_over_them(co
     lrs = [r["lr"] for r in steps]
     assert lrs[0] < 0.5 * max(lrs)  # the warm-up
     assert lrs[-1] < 0.05 * max(lrs)  # spent: the cosine has come down
+
+
+def test_max_minutes_alone_is_a_budget_in_every_task():
+    """Speech and captions default to a number of epochs; --max-minutes alone still spends the
+    minutes (cosine over them), as in every other task, unless epochs or steps are given."""
+    from rnnkit.run import make_config
+    from rnnkit.tasks.registry import TASKS
+
+    for task in TASKS:
+        config = make_config(task, {"max_minutes": 15.0})
+        assert config.budgeted and config.schedule_kind == "cosine", task
+    assert make_config("asr", {"max_minutes": 15.0, "epochs": 3}).epochs == 3
+    assert make_config("asr", {}).epochs == 20

@@ -91,6 +91,14 @@ class TrainConfig(Config):
     start_from: str | None = run_option(None, "a run folder whose best checkpoint gives the "
                                         "initial weights (same model settings)")
 
+    @classmethod
+    def fitted_defaults(cls, given: dict) -> dict:
+        """--max-minutes alone is a budget in every task: a task whose default is a number of
+        epochs (speech 20, captions 8) spends the minutes instead, unless --epochs or
+        --max-steps is given too."""
+        alone = bool(given.get("max_minutes")) and "epochs" not in given and "max_steps" not in given
+        return {"epochs": 0} if alone and cls.__dataclass_fields__["epochs"].default else {}
+
     @property
     def budgeted(self) -> bool:
         """Whether --max-minutes alone bounds the run: it trains until the minutes are spent."""
