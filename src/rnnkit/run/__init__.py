@@ -168,6 +168,8 @@ def ready_to_train(spec: TaskSpec, config, data, world: World):
     if config.resume:
         saved, resumed = load_checkpoint(last)
         check_resume(config, spec.name, resumed, last)
+    elif config.start_from is not None:  # its weights need its vocabulary (alphabet, labels)
+        resumed = started_from(spec, config.start_from)[2]
     prepared = spec.prepare(config, device, resumed, data)
     if world.parallel:
         prepared.task.shard(world.rank, world.world_size)
@@ -182,13 +184,21 @@ def ready_to_train(spec: TaskSpec, config, data, world: World):
     return run_dir, device, prepared
 
 
-def start_from(model: torch.nn.Module, spec: TaskSpec, run_dir: str) -> None:
-    """Load the best checkpoint of run `run_dir` (of the same task and model settings) into
-    `model`: where a pruning or a fine-tuning begins."""
+def started_from(spec: TaskSpec, run_dir: str) -> tuple:
+    """(path, tensors, meta) of the best checkpoint of run `run_dir`, a run of this task."""
     path, tensors, meta = open_checkpoint(run_dir, "best")
     saved = saved_task(meta)
     if saved != spec.name:
         raise CheckpointError(f"--start-from {run_dir}: a {saved} run; this is a {spec.name} run")
+    return path, tensors, meta
+
+
+def start_from(model: torch.nn.Module, spec: TaskSpec, run_dir: str) -> None:
+    """Load the best checkpoint of run `run_dir` (of the same task and model settings) into
+    `model`: where a pruning or a fine-tuning begins. The model was built with that run's
+    vocabulary (its alphabet, labels or tokens: see `ready_to_train`), so new data whose
+    symbols it never saw is refused by the task's own checks, not by a weight's shape."""
+    path, tensors, _ = started_from(spec, run_dir)
     load_weights(model, split_prefix(tensors, "model"), path)
 
 

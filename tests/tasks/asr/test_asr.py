@@ -136,3 +136,24 @@ def test_records_carry_n_best_and_word_timings_inside_the_audio(streaming_run, s
         assert [w["word"] for w in record["words"]] == record["text"].split()
         for word in record["words"]:
             assert 0 <= word["start"] < word["end"] <= record["seconds"]
+
+
+def test_fine_tuning_on_a_users_few_recordings_keeps_the_trained_alphabet(spoken, tmp_path):
+    """`--start-from RUN` with a user's handful of recordings, whose transcripts use fewer
+    characters than the bundled set: the model keeps the trained run's alphabet (its weights
+    need it) and goes on from its weights; a character it never learned is refused by name."""
+    base = tmp_path / "base"
+    train("asr", {**TINY, **manifests(spoken), "out": str(base)})
+    rows = [row.split(",") for row in (spoken / "train.csv").read_text().splitlines()[1:]]
+    mine = [(p, t) for p, t, _ in rows if set(t) <= set("one two")][:4] or [(rows[0][0], "one")]
+    manifest = tmp_path / "mine.csv"
+    manifest.write_text("path,text\n" + "".join(f"{spoken / p},{t}\n" for p, t in mine * 4))
+    settings = {**TINY, "valid": str(spoken / "valid.csv"), "data": str(manifest),
+                "start_from": str(base), "out": str(tmp_path / "mine")}
+    summary = train("asr", settings)
+    assert summary["checkpoint"] == "best"
+    assert open_run(tmp_path / "mine").task.alphabet.characters == \
+        open_run(base).task.alphabet.characters
+    manifest.write_text("path,text\n" + "".join(f"{spoken / p},{t}!\n" for p, t in mine * 4))
+    with pytest.raises(DataError, match=r'\("!"\)'):
+        train("asr", {**settings, "out": str(tmp_path / "refused")})
