@@ -19,7 +19,7 @@ def print_figures(title: str, figures: dict) -> None:
     if line or not rows:
         print(f"{title}: {line or 'no figures'}")
     if rows:
-        print_table(title if not line else "by model", rows)
+        print_table(title if not line else "", rows)
     for key, value in figures.items():
         if key in HIDDEN or not isinstance(value, dict) or not value:
             continue
@@ -32,10 +32,12 @@ def print_table(title: str, rows: dict[str, dict]) -> None:
     columns = list(dict.fromkeys(c for row in rows.values() for c, v in row.items()
                                  if isinstance(v, (int, float)) and not isinstance(v, bool)))
     width = max(10, len(title), *(len(str(name)) for name in rows)) + 2
-    print(f"  {title:<{width}}" + "".join(f"{heading(c):>12}" for c in columns))
+    sizes = [max(12, len(heading(c)) + 2) for c in columns]
+    print(f"  {title:<{width}}" + "".join(f"{heading(c):>{size}}" for c, size in zip(columns, sizes)))
     for name, row in rows.items():
         print(f"  {str(name):<{width}}" + "".join(
-            f"{'-' if row.get(c) is None else cell(row[c]):>12}" for c in columns))
+            f"{'-' if row.get(c) is None else cell(row[c]):>{size}}"
+            for c, size in zip(columns, sizes)))
 
 
 PERCENT = ("wer", "cer", "mape", "smape")  # figures given in per cent
@@ -71,6 +73,8 @@ def print_summary(summary: dict) -> None:
     for part in ("valid", "test"):
         if part in summary:
             print_figures({"valid": "validation", "test": "test"}[part], summary[part])
+    if "mixture" in summary:  # the network and the n-gram interpolated, λ chosen on validation
+        print_figures("mixed with the n-gram", summary["mixture"])
     if "sample" in summary:
         print("sample:")
         print(summary["sample"])

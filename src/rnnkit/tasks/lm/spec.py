@@ -16,7 +16,9 @@ from rnnkit.layers.config import RecurrentConfig
 from rnnkit.tasks.base import Prepared, TaskSpec
 from rnnkit.tasks.lm.data import documents_given, read_corpus, split_documents, text_stream
 from rnnkit.tasks.lm.export import graphs as export_graphs
-from rnnkit.tasks.lm.model import LanguageModel, evaluate_stream, generate
+from rnnkit.tasks.lm.mixture import mixture_figures
+from rnnkit.tasks.lm.model import LanguageModel, evaluate_stream, generate, metrics_from_loss
+from rnnkit.tasks.lm.ngram import KneserNey
 from rnnkit.tasks.lm.task import LMTask
 from rnnkit.train.config import TrainConfig, training_option
 from rnnkit.train.memory import build_within_memory
@@ -93,6 +95,12 @@ def final(task: LMTask, model, run_dir) -> dict:
     figures = {"valid": task.evaluate(model)}
     if "test" in task.streams:
         figures["test"] = task.evaluate(model, "test")
+    if task.config.ngram_order and "validation" in task.streams:
+        ngram = getattr(task, "ngram", None) or KneserNey(task.config.ngram_order, len(task.vocab)).fit(
+            [t for d in task.parts[0] for t in task.vocab.encode(d)])
+        figures["mixture"] = mixture_figures(
+            model, ngram, task.streams, lambda loss: metrics_from_loss(loss, task.config.level),
+            task.device)
     try:
         figures["sample"] = generate(model, task.vocab, "", 300 if task.config.level == "char"
                                      else 60, temperature=0.8, seed=task.config.seed,
