@@ -41,7 +41,8 @@ def add_parser(commands) -> None:
                          help="stop with an error at the first token the model never saw, "
                          "instead of reading it as the unknown token (default: off)")
     section.add_argument("--allow-unknown", action="store_true",
-                         help=argparse.SUPPRESS)  # (the default now; kept for old scripts)
+                         help="what translate does anyway now: read unseen tokens as the "
+                         "unknown token; kept for old scripts (default: on)")
     section.add_argument("--plot-attention", metavar="FILE.png",
                          help="draw the alignment of the first line there (default: none)")
     add_encoding(section)

@@ -176,7 +176,7 @@ def create_app(runs: dict, limits: Limits | None = None):
             if key not in batchers:
                 batchers[key] = Batcher(
                     lambda items, one=one, top=body.top: one.locked(call, one.run, items, top),
-                    limits.max_batch, limits.batch_wait_ms / 1000)
+                    limits.max_batch, limits.batch_wait_ms / 1000, limits.timeout_s)
             return {"results": await guarded(batchers[key].submit(list(body.texts)))}
 
         app.post(f"/models/{{name}}/{kind}", name=kind, summary=f"{kind} ({task} models)")(endpoint)

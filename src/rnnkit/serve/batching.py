@@ -8,6 +8,8 @@ from collections.abc import Callable
 
 from starlette.concurrency import run_in_threadpool
 
+from rnnkit.serve.stoppable import StoppableCall
+
 
 class Batcher:
     """`await submit(items)` -> `call(items)`'s results for those items, where `call` (a
@@ -15,8 +17,10 @@ class Batcher:
     request waiting at once, up to `max_items`. Should a batch fail, its requests are run one
     by one, so one request's bad input is its own error and no other's."""
 
-    def __init__(self, call: Callable[[list], list], max_items: int, wait_s: float) -> None:
+    def __init__(self, call: Callable[[list], list], max_items: int, wait_s: float,
+                 timeout_s: float | None = None) -> None:
         self.call, self.max_items, self.wait_s = call, max_items, wait_s
+        self.timeout_s = timeout_s  # a batch past it is stopped, its requests told so
         self.waiting: list[tuple[list, asyncio.Future]] = []
         self.worker: asyncio.Task | None = None
 
@@ -40,7 +44,15 @@ class Batcher:
     async def run(self, batch: list) -> None:
         everything = [item for items, _ in batch for item in items]
         try:
-            results = await run_in_threadpool(self.call, everything)
+            if self.timeout_s is None:
+                results = await run_in_threadpool(self.call, everything)
+            else:
+                results = await StoppableCall(lambda: self.call(everything)).run(self.timeout_s)
+        except asyncio.TimeoutError as error:  # every request of the batch waited as long
+            for _, future in batch:
+                if not future.done():
+                    future.set_exception(error)
+            return
         except Exception as error:  # noqa: BLE001 - handed to the request that caused it
             if len(batch) == 1:
                 if not batch[0][1].done():
