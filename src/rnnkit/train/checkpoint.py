@@ -28,13 +28,13 @@ DTYPE_BYTES = {"F64": 8, "I64": 8, "U64": 8, "F32": 4, "I32": 4, "U32": 4, "F16"
 def check_declared(path: Path, declared: int) -> None:
     """CheckpointError when the tensors a checkpoint's header declares take more bytes than its
     file holds (a sparse or forged file) or than this machine has free: before any is read."""
-    size = path.stat().st_size
+    size, free = path.stat().st_size, available_bytes()
     if declared > size:
         raise CheckpointError(f"{path}: its header declares {declared:,} bytes of tensors; the "
                               f"file holds {size:,}")
-    if declared > available_bytes():
+    if declared > free:
         raise CheckpointError(f"{path}: its tensors need {gigabytes(declared)} of memory; this "
-                              f"machine has {gigabytes(available_bytes())} available")
+                              f"machine has {gigabytes(free)} available")
 
 
 def save_checkpoint(path: Path, tensors: dict[str, torch.Tensor], meta: dict) -> None:
@@ -59,14 +59,13 @@ def load_checkpoint(path: Path) -> tuple[dict[str, torch.Tensor], dict]:
     try:
         with safe_open(str(path), framework="pt") as handle:
             meta = json.loads((handle.metadata() or {})["meta"])
-            declared = sum(math.prod(handle.get_slice(name).get_shape())
-                           * DTYPE_BYTES.get(handle.get_slice(name).get_dtype(), 8)
-                           for name in handle.keys())
-            check_declared(path, declared)
+            slices = [handle.get_slice(name) for name in handle.keys()]
+            check_declared(path, sum(math.prod(s.get_shape()) * DTYPE_BYTES.get(s.get_dtype(), 8)
+                                     for s in slices))
             tensors = {name: handle.get_tensor(name) for name in handle.keys()}
+    except CheckpointError:
+        raise
     except (SafetensorError, OSError, KeyError, ValueError, RecursionError) as error:
-        if isinstance(error, CheckpointError):
-            raise
         raise CheckpointError(f"{path}: not a readable rnnkit checkpoint ({error})") from None
     if not isinstance(meta, dict) or meta.get("format") != "rnnkit-checkpoint":
         raise CheckpointError(f"{path}: not an rnnkit checkpoint (its metadata is not rnnkit's)")

@@ -18,7 +18,6 @@ from rnnkit.tasks.lm.data import documents_given, read_corpus, split_documents, 
 from rnnkit.tasks.lm.export import graphs as export_graphs
 from rnnkit.tasks.lm.mixture import mixture_figures
 from rnnkit.tasks.lm.model import LanguageModel, evaluate_stream, generate, metrics_from_loss
-from rnnkit.tasks.lm.ngram import KneserNey
 from rnnkit.tasks.lm.task import LMTask
 from rnnkit.train.config import TrainConfig, training_option
 from rnnkit.train.memory import build_within_memory
@@ -96,11 +95,9 @@ def final(task: LMTask, model, run_dir) -> dict:
     if "test" in task.streams:
         figures["test"] = task.evaluate(model, "test")
     if task.config.ngram_order and "validation" in task.streams:
-        ngram = getattr(task, "ngram", None) or KneserNey(task.config.ngram_order, len(task.vocab)).fit(
-            [t for d in task.parts[0] for t in task.vocab.encode(d)])
         figures["mixture"] = mixture_figures(
-            model, ngram, task.streams, lambda loss: metrics_from_loss(loss, task.config.level),
-            task.device)
+            model, task.fitted_ngram(task.config.ngram_order), task.streams,
+            lambda loss: metrics_from_loss(loss, task.config.level), task.device)
     try:
         figures["sample"] = generate(model, task.vocab, "", 300 if task.config.level == "char"
                                      else 60, temperature=0.8, seed=task.config.seed,

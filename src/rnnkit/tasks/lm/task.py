@@ -26,6 +26,7 @@ class LMTask(TaskBase):
         """Without `parts` (a reopened run), the task only scores and generates."""
         self.config, self.vocab, self.device = config, vocab, device
         self.streams: dict = {}
+        self.ngram: KneserNey | None = None  # fitted on the training part when first asked for
         if parts is not None:
             self.attach(parts)
 
@@ -98,8 +99,17 @@ class LMTask(TaskBase):
         """Kneser-Ney trained on the training part, scored on the validation part."""
         train_ids = [t for d in parts[0] for t in self.vocab.encode(d)]
         valid_ids = [t for d in parts[1] for t in self.vocab.encode(d)] if parts[1] else train_ids
-        model = self.ngram = KneserNey(order, len(self.vocab)).fit(train_ids)  # (kept: mixing)
+        model = self.fitted_ngram(order, train_ids)
         return {"order": order, **metrics_from_loss(model.cross_entropy(valid_ids), self.vocab.level)}
+
+    def fitted_ngram(self, order: int, train_ids: list[int] | None = None) -> KneserNey:
+        """The Kneser-Ney model of the training part, fitted once (the baseline's, and the one
+        the network is mixed with)."""
+        if self.ngram is None or self.ngram.order != order:
+            if train_ids is None:
+                train_ids = [t for d in self.parts[0] for t in self.vocab.encode(d)]
+            self.ngram = KneserNey(order, len(self.vocab)).fit(train_ids)
+        return self.ngram
 
 
 
