@@ -9,6 +9,7 @@ import contextlib
 import logging
 import os
 import sys
+import time
 import traceback
 import warnings
 
@@ -34,6 +35,9 @@ from rnnkit.train.distributed import launched
 
 COMMANDS = (train, generate, evaluate, predict, translate, caption, transcribe, forecast, backtest,
             diagnose, search, prune, export, serve)
+# A process other than rank 0 that meets bad input waits this long before it exits, so that rank 0
+# (which prints the one error line) ends first and the launcher reports its exit code, not ours.
+OTHER_RANK_GRACE_S = 10.0
 REPORT = ("rnnkit: internal error (a bug, not your input): please report it with the "
           "traceback above and the command you ran")
 
@@ -115,7 +119,8 @@ def main(argv: list[str] | None = None) -> int:
             own_warnings_only()
             return args.run_command(args)
     except UserError as error:
-        if other_rank():  # every process of a training meets the same input: rank 0 says it
+        if other_rank():  # every process of a training meets the same input: rank 0 says it,
+            time.sleep(OTHER_RANK_GRACE_S)  # and ends first (the launcher then stops this one)
             return 2
         print(f"rnnkit: error: {error}", file=sys.stderr)
         return 2
