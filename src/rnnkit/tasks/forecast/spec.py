@@ -38,7 +38,11 @@ class ForecastConfig(RecurrentConfig, TrainConfig):
     series_id: str | None = option(None, "a column naming each series, for many series in one file")
     covariates: str | None = option(None, "comma-separated past covariates (known up to the origin)")
     known_future: str | None = option(None, "comma-separated known-future covariates: columns, or "
-                                      f"calendar features derived from the time ({', '.join(CALENDAR)})")
+                                      f"calendar features derived from the time ({', '.join(CALENDAR)}); "
+                                      "none: no known-future inputs (default: the calendar "
+                                      "features of the series' frequency, sin/cos pairs)")
+    holidays: str | None = option(None, "a file of holiday dates (YYYY-MM-DD, one a line): a "
+                                  "known-future input that is 1 on those days")
     fill: str = option("none", "fill gaps and empty cells (none: they are errors)", choices=FILLS)
     scaling: str = option("standard", "target scaling (log: for positive series)",
                           choices=("standard", "log"))
@@ -59,9 +63,11 @@ class ForecastConfig(RecurrentConfig, TrainConfig):
     head: str = option("gaussian", "output: point, gaussian or quantile (intervals)",
                        group="model", choices=("point", "gaussian", "quantile"))
     stride: int = training_option(1, "steps between training windows", low=1)
+    peers: bool = option(True, "statsforecast's AutoETS, AutoTheta, MSTL and AutoARIMA beside "
+                         "the model in the final validation (needs rnnkit[forecast])")
 
     def names(self, text: str | None) -> list[str]:
-        return [n.strip() for n in text.split(",") if n.strip()] if text else []
+        return [n.strip() for n in text.split(",") if n.strip()] if text and text != "none" else []
 
     def check(self) -> None:
         super().check()
@@ -76,8 +82,10 @@ def prepare(config: ForecastConfig, device, resumed: dict | None, data=None) -> 
     model = build_within_memory(task.build_model, tokens).to(device)
     facts = (f"forecasting {len(task.prepared)} series ({len(task.train_windows)} training "
              f"windows, lookback {config.lookback}, horizon {config.horizon}, "
-             f"{seasons_phrase(task)}) with a {config.architecture} {config.cell.upper()} and a "
-             f"{config.head} head")
+             f"{seasons_phrase(task)}; known-future inputs: "
+             f"{', '.join(task.config.names(task.config.known_future)) or 'none'}"
+             f"{' and holidays' if config.holidays else ''}) with a {config.architecture} "
+             f"{config.cell.upper()} and a {config.head} head")
     return Prepared(task, model, facts)
 
 
@@ -90,16 +98,25 @@ def seasons_phrase(task: ForecastTask) -> str:
 
 
 def final(task: ForecastTask, model, run_dir: Path) -> dict:
-    """The best model's and the baselines' errors on the validation windows."""
-    return {"valid": task.score(model, task.valid_windows), "season": task.season,
+    """The best model's, the baselines' and the statistical peers' errors from the validation
+    origins one horizon apart; the intervals corrected on the validation windows (so their
+    coverage there is about 80% by construction: a backtest on held-out folds measures it)."""
+    selection = task.evaluate(model)  # (and the best model's own conformal margins)
+    windows = task.rolling_valid_windows()
+    return {"valid": {"origins": len(windows),
+                      **task.score(model, windows, peers=task.config.peers)},
+            "selection": selection, "season": task.season,
             "seasons": task.seasons, "relative": task.relative}
 
 
 def reopen(config: ForecastConfig, meta: dict, device):
     """(task over no series, a function that builds its model) of a saved run; the training
     scalers and season come from the checkpoint."""
-    config = dataclasses.replace(config, target=target_name(config))
     saved = meta["task"]
+    # the known-future inputs it was trained with (runs from before calendar defaults: the
+    # config's own, none when it named none)
+    config = dataclasses.replace(config, target=target_name(config),
+                                 known_future=saved.get("known_future", config.known_future or "none"))
     relative = saved.get("relative")  # (runs before seasons were detected: the config's)
     task = ForecastTask(config, [], device, scalers=[], season=saved["season"],
                         seasons=saved.get("seasons"),
@@ -122,11 +139,13 @@ def forecast(run, data: str | None = None, horizon: int | None = None) -> list[d
                                   horizon or config.horizon, run.task.device)
 
 
-def backtest(run, data: str | None = None, folds: int = 5) -> dict:
-    """Rolling-origin backtest over the last `folds` horizons of the series."""
+def backtest(run, data: str | None = None, folds: int = 5, allow_seen: bool = False,
+             peers: bool = True) -> dict:
+    """Rolling-origin backtest over the last `folds` horizons of the series: held-out folds
+    only unless `allow_seen`; the statistical peers beside the model unless `peers` is off."""
     config = run.task.config
     return rolling.backtest(config, run.task.saved, run.model, read_for_run(config, data), folds,
-                            run.task.device)
+                            run.task.device, allow_seen=allow_seen, peers=peers)
 
 
 SPEC = TaskSpec(

@@ -13,10 +13,22 @@ from rnnkit.data.timeseries import Series, seasons_of
 from rnnkit.errors import DataError
 from rnnkit.layers.modes import evaluating
 from rnnkit.tasks.base import TaskBase, last_step_losses
-from rnnkit.tasks.forecast.data import PreparedSeries, target_name
-from rnnkit.tasks.forecast.metrics import baselines, detect_seasons, errors, mase_scale
+from rnnkit.tasks.forecast.data import (
+    PreparedSeries,
+    calendar_defaults,
+    target_name,
+    validation_steps,
+)
+from rnnkit.tasks.forecast.metrics import (
+    baselines,
+    conformal_margins,
+    detect_seasons,
+    errors,
+    mase_scale,
+)
 from rnnkit.tasks.forecast.metrics import window_origins as origins_between
 from rnnkit.tasks.forecast.model import Forecaster, head_loss, point_and_interval
+from rnnkit.tasks.forecast.peers import peer_forecasts
 
 
 def output_base(relative: str, seasons: list[int], lookback: int) -> tuple[str, int | None]:
@@ -43,9 +55,13 @@ class ForecastTask(TaskBase):
         forecasts and scores: no training windows are enumerated and nothing is fitted."""
         if config.target is None:
             config = dataclasses.replace(config, target=target_name(config))
+        if config.known_future is None and scalers is None and series:  # the frequency's calendar
+            config = dataclasses.replace(config, known_future=",".join(
+                calendar_defaults(series[0])) or "none")
         self.config, self.device = config, device
-        valid = config.valid_size or config.horizon
         self.prepared, self.train_windows, self.valid_windows = [], [], []
+        self.seen: list[dict] = []  # per series: the steps training and validation read
+        self.calibration: list[float] | None = None  # conformal margins per horizon step
         if scalers is not None:
             self.prepared = [PreparedSeries(s, config, 0, scaler) for s, scaler in zip(series, scalers)]
             self.season = season
@@ -53,7 +69,9 @@ class ForecastTask(TaskBase):
             self.relative, self.relative_season = relative or (config.relative, season)
             return
         for k, s in enumerate(series):
+            valid = validation_steps(config, len(s))
             train_end = len(s) - config.test_size - valid
+            self.seen.append(seen_part(s, len(s) - config.test_size))
             self.prepared.append(PreparedSeries(s, config, train_end))
             self.train_windows += [(k, o) for o in origins_between(0, train_end, config.lookback,
                                                                    config.horizon, config.stride)]
@@ -62,7 +80,8 @@ class ForecastTask(TaskBase):
         if not self.train_windows:
             raise DataError("no training windows: the series is too short for this lookback and horizon")
         first = self.prepared[0]
-        history = first.raw[: len(first.raw) - config.test_size - valid]
+        history = first.raw[: len(first.raw) - config.test_size
+                            - validation_steps(config, len(first.raw))]
         self.seasons = [config.season] if config.season else detect_seasons(
             history, seasons_of(first.series.frequency), 4 * config.lookback)
         self.season = self.seasons[0] if self.seasons else None  # baselines and MASE
@@ -127,6 +146,9 @@ class ForecastTask(TaskBase):
         if outputs is None:
             outputs, _ = self.outputs(model, windows)
         point, lower, upper = point_and_interval(self.config.head, outputs)
+        if lower is not None and self.calibration is not None:  # the validation's correction
+            margin = torch.tensor(self.calibration, dtype=point.dtype, device=point.device)
+            lower, upper = torch.minimum(lower - margin, point), torch.maximum(upper + margin, point)
         level = torch.from_numpy(self.levels(windows)).to(point.device)
         point = point + level
         lower, upper = (None, None) if lower is None else (lower + level, upper + level)
@@ -139,8 +161,10 @@ class ForecastTask(TaskBase):
                 out["upper"].append(inverse(upper[row].cpu().numpy()))
         return {k: np.array(v) for k, v in out.items() if v}
 
-    def score(self, model, windows, outputs: Tensor | None = None) -> dict:
-        """The model's and the baselines' errors on the given windows, original scale."""
+    def score(self, model, windows, outputs: Tensor | None = None, peers: bool = False) -> dict:
+        """The model's and the baselines' errors on the given windows, original scale; with
+        `peers`, statsforecast's models too (each fitted on the history before each origin). A
+        forecaster is reported only where it forecast every window."""
         H = self.config.horizon
         predicted = self.forecast(model, windows, outputs)
         rows: dict[str, list] = {}
@@ -151,14 +175,30 @@ class ForecastTask(TaskBase):
             interval = ((predicted["lower"][row], predicted["upper"][row]) if "lower" in predicted
                         else (None, None))
             rows.setdefault("model", []).append(errors(actual, predicted["point"][row], scale, *interval))
-            for name, guess in baselines(raw[:o], H, self.season, self.seasons).items():
+            others = baselines(raw[:o], H, self.season, self.seasons)
+            if peers:
+                others |= peer_forecasts(raw[:o], H, self.seasons)
+            for name, guess in others.items():
                 rows.setdefault(name, []).append(errors(actual, guess, scale))
         return {name: {m: float(np.mean([r[m] for r in results])) for m in results[0]}
-                for name, results in rows.items()}
+                for name, results in rows.items() if len(results) == len(windows)}
+
+    def rolling_valid_windows(self) -> list[tuple[int, int]]:
+        """The validation origins one horizon apart in each series (the first at the start of
+        its validation part): the windows the final summary scores beside the peers."""
+        first: dict[int, int] = {}
+        for k, o in self.valid_windows:
+            first.setdefault(k, o)
+        return [(k, o) for k, o in self.valid_windows if (o - first[k]) % self.config.horizon == 0]
 
     def evaluate(self, model) -> dict:
+        """The validation loss and MAE; the conformal margins that make this model's 80%
+        intervals cover 80% of the validation outcomes are kept with its checkpoint."""
         outputs, y = self.outputs(model, self.valid_windows)
         loss = float(head_loss(self.config.head, outputs, y))
+        point, lower, upper = point_and_interval(self.config.head, outputs)
+        self.calibration = None if lower is None else conformal_margins(
+            point.cpu().numpy(), lower.cpu().numpy(), upper.cpu().numpy(), y.cpu().numpy()).tolist()
         scored = self.score(model, self.valid_windows, outputs)
         return {"loss": loss, "mae": scored["model"]["mae"],
                 "persistence_mae": scored["persistence"]["mae"]}
@@ -190,5 +230,13 @@ class ForecastTask(TaskBase):
         return {"name": "forecast", "season": self.season, "seasons": self.seasons,
                 "relative": [self.relative, self.relative_season],
                 "scalers": [{k: v.to_json() for k, v in p.scalers.items()} for p in self.prepared],
-                "series": [p.name for p in self.prepared],
+                "series": [p.name for p in self.prepared], "seen": self.seen,
+                "known_future": self.config.known_future, "calibration": self.calibration,
                 "inputs": self.prepared[0].inputs.shape[1], "future": self.prepared[0].known.shape[1]}
+
+
+def seen_part(series: Series, steps: int) -> dict:
+    """What of `series` a run read (training and validation): its first `steps` steps, up to
+    which time."""
+    last = series.times[steps - 1] if steps and series.times[steps - 1] is not None else None
+    return {"steps": steps, "last": None if last is None else str(last)}
