@@ -91,6 +91,12 @@ def test_many_series_in_one_file_each_scaled_on_its_own(tmp_path, capsys):
     rows = json.loads(out)
     assert code == 0 and [r["series"] for r in rows] == ["a"] * 7 + ["b"] * 7
     assert rows[0]["time"] == "80.0" and abs(rows[7]["forecast"] - 1003) < 50
+    result = open_run(run).backtest(str(path), 2, peers=False)  # per series and on average
+    assert set(result["series"]) == {"a", "b"} and result["held_out"] == [1, 2]
+    assert result["mean"]["model"]["mae"] == pytest.approx(
+        np.mean([result["series"][s]["model"]["mae"] for s in "ab"]))
+    code, out, _ = run_cli(["backtest", run, "--data", path, "--folds", 2, "--no-peers"], capsys)
+    assert code == 0 and "series a" in out and "series b" in out
 
 
 def train_hourly(load_csv, run, capsys, *flags):

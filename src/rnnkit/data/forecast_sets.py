@@ -29,7 +29,12 @@ FORECAST_SETS = {
                "5 June - 27 August 2000 (pmdarima)"),
     "seattle-weather": ("temp_max", 365, "Seattle daily maximum temperature 2012-2015 "
                         "(vega-datasets)"),
+    "wineind": ("sales", 12, "Australian wine sales by winemakers, monthly 1980-1994 (pmdarima)"),
+    "ausbeer": ("production", 4, "Australian beer production, quarterly 1956-2008 (pmdarima)"),
+    "woolyrnq": ("production", 4, "Australian woollen yarn production, quarterly 1965-1994 "
+                 "(pmdarima)"),
 }
+QUARTERLY_START = {"ausbeer": 1956, "woolyrnq": 1965}  # quarters as years: 1956.0, 1956.25, ...
 
 
 def _file(package: str, relative: str) -> Path:
@@ -79,6 +84,13 @@ def load_forecast_set(name: str) -> Series:
     if name == "taylor":
         return _regular(name, datetime(2000, 6, 5), timedelta(minutes=30),
                         _array_in_source("pmdarima/datasets/taylor.py"), column)
+    if name == "wineind":
+        return _regular(name, datetime(1980, 1, 1), "month",
+                        _array_in_source("pmdarima/datasets/wineind.py"), column)
+    if name in QUARTERLY_START:
+        values = _array_in_source(f"pmdarima/datasets/{name}.py")
+        return Series(name, [QUARTERLY_START[name] + k / 4 for k in range(len(values))],
+                      {column: values}, 0.25)
     if name == "seattle-weather":
         text = _file("vega-datasets", "vega_datasets/_data/seattle-weather.csv").read_text()
         rows = [line.split(",") for line in text.splitlines()[1:] if line.strip()]

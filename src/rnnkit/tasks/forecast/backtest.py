@@ -10,7 +10,7 @@ import numpy as np
 
 from rnnkit.data.timeseries import Series, future_times
 from rnnkit.errors import ConfigError, DataError
-from rnnkit.tasks.forecast.data import scalers_for
+from rnnkit.tasks.forecast.data import matched, scalers_for
 from rnnkit.tasks.forecast.task import ForecastTask
 
 log = logging.getLogger(__name__)
@@ -56,6 +56,11 @@ def reopened_task(config, saved, series, device) -> ForecastTask:
     task = ForecastTask(config, series, device, scalers_for(saved, series), saved["season"],
                         saved.get("seasons"), tuple(relative) if relative else None)
     task.calibration = saved.get("calibration")
+    task.correction_weight = saved.get("correction_weight", 1.0)
+    if task.relative == "smoothing":
+        task.smoothing = {"seasons": saved["smoothing"]["seasons"],
+                          "weights": matched(saved, saved["smoothing"]["weights"], series)}
+        task.attach_bases()
     return task
 
 

@@ -23,6 +23,7 @@ class PreparedSeries:
 
     def __init__(self, series: Series, config, train_end: int, scalers=None) -> None:
         self.series, self.name = series, series.name
+        self.base = None  # (T + 1, H) base forecasts of the hybrid, when it is used
         self.raw = series.columns[config.target]
         covariates = config.names(config.covariates)
         future = config.names(config.known_future)
@@ -130,17 +131,24 @@ def read_for_run(config, data: str | None, future_rows: bool = False) -> list[Se
     return read_series(table, config.time_column, names, config.series_id, config.fill, tail)
 
 
-def scalers_for(saved: dict, series: list[Series]) -> list[dict]:
-    """The training scalers of each series, matched by name (one series: whatever its name)."""
-    by_name = dict(zip(saved["series"], saved["scalers"]))
+def matched(saved: dict, per_series: list, series: list[Series]) -> list:
+    """The entries of `per_series` (one per training series) for each of `series`, matched by
+    name (one series: whatever its name)."""
+    by_name = dict(zip(saved["series"], per_series))
     out = []
     for s in series:
-        found = by_name.get(s.name) if len(saved["series"]) > 1 or len(series) > 1 else saved["scalers"][0]
+        found = by_name.get(s.name) if len(saved["series"]) > 1 or len(series) > 1 else per_series[0]
         if found is None:
             raise DataError(f"series {s.name!r} was not in the training run "
                             f"({', '.join(saved['series'])})")
-        out.append({k: Scaler.from_json(v) for k, v in found.items()})
+        out.append(found)
     return out
+
+
+def scalers_for(saved: dict, series: list[Series]) -> list[dict]:
+    """The training scalers of each series, matched by name."""
+    return [{k: Scaler.from_json(v) for k, v in found.items()}
+            for found in matched(saved, saved["scalers"], series)]
 
 
 def validation_steps(config, length: int) -> int:

@@ -36,6 +36,10 @@ class Forecaster(nn.Module):
         else:
             self.decoder = StateDecoder(config, max(future, 1))
             self.head = nn.Linear(size, self.outputs)
+        # the correction starts at zero: an untrained forecaster is its base (the smoothing or
+        # seasonal naive forecast), and training moves it only as far as the data supports
+        nn.init.zeros_(self.head.weight)
+        nn.init.zeros_(self.head.bias)
 
     def forward(self, x: Tensor, future: Tensor) -> Tensor:
         """x (B, L, inputs), future (B, H, known-future) -> (B, H, outputs) in scaled units."""

@@ -52,10 +52,11 @@ class ForecastConfig(RecurrentConfig, TrainConfig):
     lookback: int = option(48, "past steps the model reads", group="model", low=1)
     horizon: int = option(12, "future steps it forecasts", group="model", low=1)
     relative: str = option("auto", "what the outputs are added to (scaled units): the window's "
-                           "last value, the seasonal naive forecast, or nothing (auto: the "
-                           "seasonal naive forecast when a season is found that the lookback "
-                           "covers, else the last value)", group="model",
-                           choices=("auto", "last", "season", "none"))
+                           "last value, the seasonal naive forecast, multi-seasonal exponential "
+                           "smoothing (the hybrid, as ES-RNN), or nothing (auto: smoothing or "
+                           "the seasonal naive forecast (else the last value), whichever alone "
+                           "forecasts the validation windows better)", group="model",
+                           choices=("auto", "last", "season", "smoothing", "none"))
     season: int = option(0, "season length for the seasonal naive baseline, MASE and "
                          "--relative season (0: detect the series' seasons)", group="model", low=0)
     architecture: str = option("direct", "direct multi-horizon head, or encoder-decoder",
@@ -92,7 +93,9 @@ def prepare(config: ForecastConfig, device, resumed: dict | None, data=None) -> 
 def seasons_phrase(task: ForecastTask) -> str:
     """"seasons 336, 48; outputs relative to the seasonal naive forecast (336)", or the like."""
     found = ", ".join(map(str, task.seasons)) if task.seasons else "none found"
+    smoothed = ", ".join(map(str, (task.smoothing or {}).get("seasons", []))) or "level only"
     base = {"season": f"the seasonal naive forecast ({task.relative_season})",
+            "smoothing": f"exponential smoothing ({smoothed})",
             "last": "the last value", "none": "nothing"}[task.relative]
     return f"season{'s' if len(task.seasons) > 1 else ''} {found}; outputs relative to {base}"
 
@@ -105,7 +108,8 @@ def final(task: ForecastTask, model, run_dir: Path) -> dict:
     windows = task.rolling_valid_windows()
     return {"valid": {"origins": len(windows),
                       **task.score(model, windows, peers=task.config.peers)},
-            "selection": selection, "season": task.season,
+            "selection": selection, "correction_weight": task.correction_weight,
+            "season": task.season,
             "seasons": task.seasons, "relative": task.relative}
 
 

@@ -4,6 +4,7 @@ original units, and the model's and the baselines' errors on the same windows.""
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import numpy as np
 import torch
@@ -13,6 +14,7 @@ from rnnkit.data.timeseries import Series, seasons_of
 from rnnkit.errors import DataError
 from rnnkit.layers.modes import evaluating
 from rnnkit.tasks.base import TaskBase, last_step_losses
+from rnnkit.tasks.forecast import smoothing
 from rnnkit.tasks.forecast.data import (
     PreparedSeries,
     calendar_defaults,
@@ -44,6 +46,9 @@ def output_base(relative: str, seasons: list[int], lookback: int) -> tuple[str, 
     return ("last" if relative == "auto" else relative), None
 
 
+CORRECTION_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
+
+
 class ForecastTask(TaskBase):
     """The fit() task: shuffled windows of every series' training part; validation windows
     end inside the held-out validation part."""
@@ -62,15 +67,19 @@ class ForecastTask(TaskBase):
         self.prepared, self.train_windows, self.valid_windows = [], [], []
         self.seen: list[dict] = []  # per series: the steps training and validation read
         self.calibration: list[float] | None = None  # conformal margins per horizon step
+        self.correction_weight = 1.0  # how much of the network's correction is added to the base
+        self.smoothing: dict | None = None  # the hybrid's weights, when it forecasts relative to them
         if scalers is not None:
             self.prepared = [PreparedSeries(s, config, 0, scaler) for s, scaler in zip(series, scalers)]
             self.season = season
             self.seasons = list(seasons) if seasons is not None else [s for s in [season] if s]
             self.relative, self.relative_season = relative or (config.relative, season)
             return
+        train_ends = []
         for k, s in enumerate(series):
             valid = validation_steps(config, len(s))
             train_end = len(s) - config.test_size - valid
+            train_ends.append(train_end)
             self.seen.append(seen_part(s, len(s) - config.test_size))
             self.prepared.append(PreparedSeries(s, config, train_end))
             self.train_windows += [(k, o) for o in origins_between(0, train_end, config.lookback,
@@ -87,7 +96,50 @@ class ForecastTask(TaskBase):
         self.season = self.seasons[0] if self.seasons else None  # baselines and MASE
         self.relative, self.relative_season = output_base(config.relative, self.seasons,
                                                           config.lookback)
+        if config.relative in ("auto", "smoothing"):
+            self.fit_smoothing(train_ends)
+            if config.relative == "smoothing" or self.base_error("smoothing") < self.base_error(
+                    self.relative):  # auto: the base that forecasts validation better alone
+                self.relative, self.relative_season = "smoothing", None
         self._order, self._order_epoch = None, None
+
+    def fit_smoothing(self, train_ends: list[int]) -> None:
+        """The hybrid's statistical half: multi-seasonal exponential smoothing weights fitted on
+        each series' (scaled) training part, and every origin's base forecast."""
+        H = self.config.horizon
+        shortest = min(train_ends)
+        seasons = sorted(s for s in self.seasons if 2 * s <= shortest)
+        weights = []
+        for p, end in zip(self.prepared, train_ends):
+            start = 2 * max(seasons, default=1)
+            if end - H - start < H:  # too short to warm up on two seasons: score half of it
+                start = max(1, end // 2)
+            weights.append(smoothing.fit(p.target[:end], seasons, H, start))
+        self.smoothing = {"seasons": seasons, "weights": weights}
+        self.attach_bases()
+
+    def attach_bases(self) -> None:
+        """Each prepared series' base forecasts from its smoothing weights (`self.smoothing`)."""
+        for p, w in zip(self.prepared, self.smoothing["weights"]):
+            p.base = smoothing.smoothed_base(p.target, self.smoothing["seasons"], w,
+                                             self.config.horizon).astype(np.float32)
+
+    def base_error(self, relative: str) -> float:
+        """The validation windows' mean absolute error (scaled units) of a base alone."""
+        kept = self.relative, self.relative_season
+        self.relative = relative
+        if relative == "season":  # the season the seasonal naive base would read
+            self.relative_season = output_base("auto", self.seasons, self.config.lookback)[1]
+            if self.relative_season is None:
+                self.relative, self.relative_season = kept
+                return math.inf
+        try:
+            levels = self.levels(self.valid_windows)
+        finally:
+            self.relative, self.relative_season = kept
+        targets = np.array([self.prepared[k].target[o : o + self.config.horizon]
+                            for k, o in self.valid_windows])
+        return float(np.abs(levels - targets).mean())
 
     def build_model(self) -> Forecaster:
         p = self.prepared[0]
@@ -117,6 +169,8 @@ class ForecastTask(TaskBase):
             return np.zeros((len(windows), H), np.float32)
         if self.relative == "last":
             return np.array([[self.prepared[k].target[o - 1]] * H for k, o in windows], np.float32)
+        if self.relative == "smoothing":
+            return np.array([self.prepared[k].base[o] for k, o in windows], np.float32)
         season = self.relative_season
         back = np.arange(H) % season - season  # offsets from the origin, all < 0
         return np.array([self.prepared[k].target[o + back] for k, o in windows], np.float32)
@@ -145,7 +199,7 @@ class ForecastTask(TaskBase):
         (from `outputs` when they were already computed)."""
         if outputs is None:
             outputs, _ = self.outputs(model, windows)
-        point, lower, upper = point_and_interval(self.config.head, outputs)
+        point, lower, upper = self.corrections(outputs)
         if lower is not None and self.calibration is not None:  # the validation's correction
             margin = torch.tensor(self.calibration, dtype=point.dtype, device=point.device)
             lower, upper = torch.minimum(lower - margin, point), torch.maximum(upper + margin, point)
@@ -176,6 +230,9 @@ class ForecastTask(TaskBase):
                         else (None, None))
             rows.setdefault("model", []).append(errors(actual, predicted["point"][row], scale, *interval))
             others = baselines(raw[:o], H, self.season, self.seasons)
+            if self.smoothing is not None:  # the hybrid's statistical half alone
+                others["smoothing"] = self.prepared[k].scalers["target"].inverse(
+                    self.prepared[k].base[o])
             if peers:
                 others |= peer_forecasts(raw[:o], H, self.seasons)
             for name, guess in others.items():
@@ -191,12 +248,30 @@ class ForecastTask(TaskBase):
             first.setdefault(k, o)
         return [(k, o) for k, o in self.valid_windows if (o - first[k]) % self.config.horizon == 0]
 
+    def corrections(self, outputs: Tensor):
+        """(point, lower, upper) relative to the base, scaled units: the network's correction
+        times the weight validation chose, the interval moved with it (no interval for a
+        point head)."""
+        point, lower, upper = point_and_interval(self.config.head, outputs)
+        if self.correction_weight != 1.0:
+            shift = (self.correction_weight - 1.0) * point
+            point = point + shift
+            lower, upper = (None, None) if lower is None else (lower + shift, upper + shift)
+        return point, lower, upper
+
     def evaluate(self, model) -> dict:
-        """The validation loss and MAE; the conformal margins that make this model's 80%
-        intervals cover 80% of the validation outcomes are kept with its checkpoint."""
+        """The validation loss and MAE. Kept with this model's checkpoint: the weight of its
+        correction to the base (of CORRECTION_WEIGHTS, the one whose forecasts err least on the
+        validation windows: 0 where the base alone forecasts better, as a hybrid should fall
+        back on its statistical half), and the conformal margins that make its 80% intervals
+        cover 80% of the validation outcomes."""
         outputs, y = self.outputs(model, self.valid_windows)
         loss = float(head_loss(self.config.head, outputs, y))
-        point, lower, upper = point_and_interval(self.config.head, outputs)
+        raw_point = point_and_interval(self.config.head, outputs)[0]
+        if self.relative != "none":
+            self.correction_weight = min(CORRECTION_WEIGHTS, key=lambda w: (
+                float((w * raw_point - y).abs().mean()), -w))  # (ties: the larger weight)
+        point, lower, upper = self.corrections(outputs)
         self.calibration = None if lower is None else conformal_margins(
             point.cpu().numpy(), lower.cpu().numpy(), upper.cpu().numpy(), y.cpu().numpy()).tolist()
         scored = self.score(model, self.valid_windows, outputs)
@@ -232,6 +307,8 @@ class ForecastTask(TaskBase):
                 "scalers": [{k: v.to_json() for k, v in p.scalers.items()} for p in self.prepared],
                 "series": [p.name for p in self.prepared], "seen": self.seen,
                 "known_future": self.config.known_future, "calibration": self.calibration,
+                "correction_weight": self.correction_weight,
+                "smoothing": self.smoothing,
                 "inputs": self.prepared[0].inputs.shape[1], "future": self.prepared[0].known.shape[1]}
 
 
