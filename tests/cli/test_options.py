@@ -51,3 +51,19 @@ def test_help_groups_the_flags(name):
     device = next(a for a in COMMANDS[name]._actions if "--device" in a.option_strings)
     assert tuple(device.choices) == ("auto", "cpu", "cuda")
     assert device.default in ("auto", argparse.SUPPRESS)
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_format_means_what_is_printed_in_every_command(name):
+    """--format picks the printed output (text or json) wherever a command has it; export's
+    model format is --to."""
+    parser = COMMANDS[name]
+    found = next((a for a in parser._actions if "--format" in a.option_strings), None)
+    if found is None:
+        return
+    if found.choices is not None:
+        assert set(found.choices) == {"text", "json"}, name
+    else:  # a checking type (export's points --format onnx to --to)
+        assert found.type("json") == "json" and found.default == "text"
+        with pytest.raises(argparse.ArgumentTypeError, match="--to onnx"):
+            found.type("onnx")

@@ -158,7 +158,8 @@ def test_an_encoder_decoder_is_refused_with_the_reason(runs, tmp_path, capsys):
 
 
 @pytest.mark.parametrize("args, expected", [
-    (["--format", "torchscript", "--int8"], "--int8 quantises ONNX graphs"),
+    (["--to", "torchscript", "--int8"], "--int8 quantises ONNX graphs"),
+    (["--format", "onnx"], "the model's format is --to onnx"),
     ([], "no such run folder"),
 ])
 def test_bad_exports_are_one_line(tmp_path, capsys, runs, args, expected):

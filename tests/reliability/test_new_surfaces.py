@@ -60,7 +60,7 @@ def test_torchscript_export_of_a_single_output_model(tmp_path, capsys):
     out = tmp_path / "adding"
     assert run_cli(["train", "adding", "--hidden-size", "8", "--seq-len", "10", "--max-steps", "3",
                     "--eval-every", "3", "--device", "cpu", "--out", out], capsys)[0] == 0
-    code, stdout, err = run_cli(["export", out, "--format", "torchscript", "-o",
+    code, stdout, err = run_cli(["export", out, "--to", "torchscript", "-o",
                                  tmp_path / "adding.pt"], capsys)
     assert code == 0 and "Traceback" not in err and (tmp_path / "adding.pt").is_file()
     assert json.loads((tmp_path / "adding.json").read_text())["max_error"] < 1e-4

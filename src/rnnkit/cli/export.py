@@ -1,4 +1,4 @@
-"""`rnnkit export RUN_DIR --format onnx|torchscript [--int8] -o model.onnx`: the trained model
+"""`rnnkit export RUN_DIR --to onnx|torchscript [--int8] -o model.onnx`: the trained model
 as files another runtime loads, checked against PyTorch before they are put in place."""
 
 from __future__ import annotations
@@ -23,17 +23,30 @@ def add_parser(commands) -> None:
     section = parser.add_argument_group("run options")
     section.add_argument("--checkpoint", choices=("best", "last"), default="best",
                          help="which checkpoint to load (default: best)")
-    section.add_argument("--format", choices=FORMATS, default="onnx",
-                         help="onnx or torchscript (default: onnx)")
+    section.add_argument("--to", choices=FORMATS, default="onnx",
+                         help="the model's format: onnx or torchscript (default: onnx)")
     section.add_argument("-o", "--output", required=True, metavar="FILE",
                          help="the model graph's file; others are written beside it "
                          "(default: none; required)")
     section.add_argument("--int8", action="store_true",
                          help="ONNX: dynamic int8 quantisation of the weights (default: off)")
-    section.add_argument("--json", action="store_true",
-                         help="print the export report as one JSON object (default: off)")
+    section.add_argument("--format", type=report_format, default="text",
+                         help="the report printed: text, or json (one JSON object) "
+                         "(default: text)")
+    section.add_argument("--json", action="store_const", const="json", dest="format",
+                         help="the same as --format json (default: off)")
     add_overwrite(section)
     parser.set_defaults(run_command=run)
+
+
+def report_format(text: str) -> str:
+    """--format means the printed output in every command; the model's format is --to."""
+    if text in FORMATS:
+        raise argparse.ArgumentTypeError(f"--format is what is printed (text or json); the "
+                                         f"model's format is --to {text}")
+    if text not in ("text", "json"):
+        raise argparse.ArgumentTypeError(f"invalid choice {text!r} (choose from text, json)")
+    return text
 
 
 def run(args: argparse.Namespace) -> int:
@@ -41,8 +54,8 @@ def run(args: argparse.Namespace) -> int:
     names = [graph.name for graph in graphs_of(trained)]
     for path in output_paths(args.output, names).values():
         output_file(str(path), args.overwrite, "-o")
-    report = export_run(trained, args.format, args.output, int8=args.int8)
-    if args.json:
+    report = export_run(trained, args.to, args.output, int8=args.int8)
+    if args.format == "json":
         print(json.dumps(report))
         return 0
     for name, graph in report["graphs"].items():

@@ -11,6 +11,7 @@ import numpy as np
 from rnnkit.data.timeseries import Series, future_times
 from rnnkit.errors import ConfigError, DataError
 from rnnkit.tasks.forecast.data import matched, scalers_for
+from rnnkit.tasks.forecast.peers import available
 from rnnkit.tasks.forecast.task import ForecastTask
 
 log = logging.getLogger(__name__)
@@ -57,7 +58,7 @@ def reopened_task(config, saved, series, device) -> ForecastTask:
                         saved.get("seasons"), tuple(relative) if relative else None)
     task.calibration = saved.get("calibration")
     task.correction_weight = saved.get("correction_weight", 1.0)
-    if task.relative == "smoothing":
+    if saved.get("smoothing"):  # the base of the hybrid, or the smoothing baseline beside it
         task.smoothing = {"seasons": saved["smoothing"]["seasons"],
                           "weights": matched(saved, saved["smoothing"]["weights"], series)}
         task.attach_bases()
@@ -74,6 +75,9 @@ def backtest(config, saved, model, series: list[Series], folds: int, device="cpu
         raise ConfigError(f"--folds must be >= 1, got {folds}")
     H, L = config.horizon, config.lookback
     task = reopened_task(config, saved, series, device)
+    if peers and available():
+        log.info(f"fitting the statistical peers (statsforecast) on the history before each of "
+                 f"{folds} fold{'s' if folds > 1 else ''} x {len(series)} series")
     per_fold, per_series, held_out = [], {s.name: [] for s in series}, []
     for fold in range(folds):
         windows = []

@@ -4,6 +4,7 @@ what a reopened run does: forecast past the end of a series, and backtest."""
 from __future__ import annotations
 
 import dataclasses
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,9 +16,12 @@ from rnnkit.tasks.base import Prepared, TaskSpec, refuse
 from rnnkit.tasks.forecast import backtest as rolling
 from rnnkit.tasks.forecast.data import load_series, read_for_run, target_name
 from rnnkit.tasks.forecast.export import graphs as export_graphs
+from rnnkit.tasks.forecast.peers import available
 from rnnkit.tasks.forecast.task import ForecastTask
 from rnnkit.train.config import TrainConfig, training_option
 from rnnkit.train.memory import build_within_memory
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -106,6 +110,9 @@ def final(task: ForecastTask, model, run_dir: Path) -> dict:
     coverage there is about 80% by construction: a backtest on held-out folds measures it)."""
     selection = task.evaluate(model)  # (and the best model's own conformal margins)
     windows = task.rolling_valid_windows()
+    if task.config.peers and available():
+        log.info(f"fitting the statistical peers (statsforecast) on the history before each of "
+                 f"the {len(windows)} validation origins")
     return {"valid": {"origins": len(windows),
                       **task.score(model, windows, peers=task.config.peers)},
             "selection": selection, "correction_weight": task.correction_weight,

@@ -98,9 +98,13 @@ class ForecastTask(TaskBase):
                                                           config.lookback)
         if config.relative in ("auto", "smoothing"):
             self.fit_smoothing(train_ends)
-            if config.relative == "smoothing" or self.base_error("smoothing") < self.base_error(
-                    self.relative):  # auto: the base that forecasts validation better alone
-                self.relative, self.relative_season = "smoothing", None
+            # auto: the base that alone forecasts the validation windows best (ties: the first,
+            # the seasonal naive forecast where the lookback covers a season)
+            candidates = [self.relative] + [c for c in ("smoothing", "last") if c != self.relative]
+            chosen = ("smoothing" if config.relative == "smoothing"
+                      else min(candidates, key=self.base_error))
+            if chosen != self.relative:
+                self.relative, self.relative_season = chosen, None
         self._order, self._order_epoch = None, None
 
     def fit_smoothing(self, train_ends: list[int]) -> None:
