@@ -15,8 +15,9 @@ import pytest
 from optuna.trial import TrialState, create_trial
 
 from rnnkit.errors import CheckpointError, ConfigError
+from rnnkit.files import TEMPORARY_PREFIX
 from rnnkit.search.space import Dimension, all_points
-from rnnkit.search.study import SearchSettings, load_study, search
+from rnnkit.search.study import SearchSettings, check_folder, load_study, search
 
 TINY = {"seq_len": 10, "hidden_size": 8, "batch_size": 8, "valid_size": 32, "steps_per_epoch": 10,
         "epochs": 1, "eval_every": 5, "device": "cpu"}
@@ -73,6 +74,18 @@ def test_a_search_folder_holds_one_search(tmp_path):
     with pytest.raises(CheckpointError, match="not an rnnkit search"):
         list(search(settings(tmp_path, out=str(tmp_path / "other")), trials=1))
     assert (tmp_path / "other" / "notes.txt").read_text() == "mine"
+
+
+def test_a_worker_beside_one_writing_the_settings_is_not_refused(tmp_path):
+    """Two workers start at once: the first is writing the settings (atomically, through a
+    temporary file) while the second looks at the folder: that file is the search's own."""
+    out = tmp_path / "s"
+    (out / "trials").mkdir(parents=True)
+    (out / f"{TEMPORARY_PREFIX}search.json.ab12cd").write_text("{")
+    assert check_folder(out, {}) is False  # a new search, not someone else's files
+    (out / "notes.txt").write_text("mine")
+    with pytest.raises(CheckpointError, match="not an rnnkit search"):
+        check_folder(out, {})
 
 
 @pytest.mark.parametrize("changes, expected", [

@@ -31,7 +31,7 @@ from optuna.trial import TrialState
 
 from rnnkit.config import to_dict
 from rnnkit.errors import CheckpointError, ConfigError, UserError
-from rnnkit.files import write_json
+from rnnkit.files import TEMPORARY_PREFIX, write_json
 from rnnkit.run import make_config, train
 from rnnkit.search.journal import open_storage
 from rnnkit.search.space import (
@@ -153,9 +153,9 @@ def check_folder(out: Path, wanted: dict) -> bool:
             raise CheckpointError(f"{out} holds another search ({detail}); use its own settings "
                                   f"to continue it, or choose another --out")
         return True
-    ours = {ASK_LOCK, "trials"}
-    if out.is_dir() and any(p.name not in ours or (p.name == "trials" and any(p.iterdir()))
-                            for p in out.iterdir()):
+    ours = {ASK_LOCK, "trials"}  # and the settings being written (atomically) by that worker
+    if out.is_dir() and any((p.name not in ours and not p.name.startswith(TEMPORARY_PREFIX))
+                            or (p.name == "trials" and any(p.iterdir())) for p in out.iterdir()):
         raise CheckpointError(f"{out} holds files and is not an rnnkit search; choose a new or "
                               f"empty --out (nothing there was changed)")
     return False
