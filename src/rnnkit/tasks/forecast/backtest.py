@@ -87,7 +87,7 @@ def backtest(config, saved, model, series: list[Series], folds: int, device="cpu
                 raise DataError(f"series {s.name!r}: {len(s)} steps are too few for {folds} folds of "
                                 f"{H} after a lookback of {L}")
             windows.append((k, origin))
-        unseen = all(not was_seen(saved, k, s, o) for (k, o), s in zip(windows, series))
+        unseen = all(not was_seen(saved, s, o) for (_, o), s in zip(windows, series))
         held_out.append(unseen)
         if not (unseen or allow_seen):
             continue
@@ -98,6 +98,7 @@ def backtest(config, saved, model, series: list[Series], folds: int, device="cpu
                          "origin": [str(series[k].times[o]) for k, o in windows],
                          **average(scores)})
     seen = [fold + 1 for fold, unseen in enumerate(held_out) if not unseen]
+    held_out = [fold + 1 for fold, unseen in enumerate(held_out) if unseen]
     if seen and not allow_seen:
         if len(seen) == folds:
             raise DataError(f"every fold of this backtest overlaps the data the run trained and "
@@ -108,10 +109,9 @@ def backtest(config, saved, model, series: list[Series], folds: int, device="cpu
                  f"overlap{'' if len(seen) > 1 else 's'} the data the run trained and validated "
                  f"on{seen_until(saved)}: scored the {folds - len(seen)} held-out fold"
                  f"{'s' if folds - len(seen) > 1 else ''} only (--allow-seen scores every fold)")
-    return {"folds": per_fold, "mean": average([f for f in per_fold]),
+    return {"folds": per_fold, "mean": average(per_fold),
             "series": {name: average(scores) for name, scores in per_series.items()},
-            "held_out": [fold + 1 for fold, unseen in enumerate(held_out) if unseen],
-            "seen": seen, "horizon": H, "season": task.season, "seasons": task.seasons}
+            "held_out": held_out, "seen": seen, "horizon": H, "season": task.season, "seasons": task.seasons}
 
 
 def average(scores: list[dict]) -> dict:
@@ -122,7 +122,7 @@ def average(scores: list[dict]) -> dict:
     return {n: {m: float(np.mean([s[n][m] for s in scores])) for m in scores[0][n]} for n in names}
 
 
-def was_seen(saved: dict, k: int, series: Series, origin: int) -> bool:
+def was_seen(saved: dict, series: Series, origin: int) -> bool:
     """Whether the forecast window starting at `origin` overlaps what the run read: the times
     (or, without a time column, the steps) up to the end of its validation part."""
     seen = saved.get("seen")

@@ -21,7 +21,9 @@ class PreparedSeries:
     """One series as the model sees it: scaled inputs (T, features), known-future (T, K),
     scaled target (T,), the raw target, and the scalers fitted on its training part."""
 
-    def __init__(self, series: Series, config, train_end: int, scalers=None) -> None:
+    def __init__(self, series: Series, config, train_end: int, scalers=None,
+                 holidays: set | None = None) -> None:
+        """`holidays`: the dates of --holidays (`read_holidays`, read once for every series)."""
         self.series, self.name = series, series.name
         self.base = None  # (T + 1, H) base forecasts of the hybrid, when it is used
         self.raw = series.columns[config.target]
@@ -33,8 +35,7 @@ class PreparedSeries:
                if c in series.columns}}
         self.target = self.scalers["target"](self.raw)
         past = [self.scalers[c](series.columns[c]) for c in covariates]
-        self.known = self.known_future(series.times, future, series.columns,
-                                       read_holidays(config.holidays))
+        self.known = self.known_future(series.times, future, series.columns, holidays)
         self.inputs = np.column_stack([self.target, *past, self.known]).astype(np.float32)
 
     def known_future(self, times, names: list[str], columns: dict, holidays=None) -> np.ndarray:

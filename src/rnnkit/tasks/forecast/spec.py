@@ -57,9 +57,9 @@ class ForecastConfig(RecurrentConfig, TrainConfig):
     horizon: int = option(12, "future steps it forecasts", group="model", low=1)
     relative: str = option("auto", "what the outputs are added to (scaled units): the window's "
                            "last value, the seasonal naive forecast, multi-seasonal exponential "
-                           "smoothing (the hybrid, as ES-RNN), or nothing (auto: smoothing or "
-                           "the seasonal naive forecast (else the last value), whichever alone "
-                           "forecasts the validation windows better)", group="model",
+                           "smoothing (the hybrid, as ES-RNN), or nothing (auto: whichever of "
+                           "the seasonal naive forecast, smoothing and the last value alone "
+                           "forecasts the validation windows best)", group="model",
                            choices=("auto", "last", "season", "smoothing", "none"))
     season: int = option(0, "season length for the seasonal naive baseline, MASE and "
                          "--relative season (0: detect the series' seasons)", group="model", low=0)

@@ -18,6 +18,7 @@ from rnnkit.tasks.forecast import smoothing
 from rnnkit.tasks.forecast.data import (
     PreparedSeries,
     calendar_defaults,
+    read_holidays,
     target_name,
     validation_steps,
 )
@@ -69,8 +70,10 @@ class ForecastTask(TaskBase):
         self.calibration: list[float] | None = None  # conformal margins per horizon step
         self.correction_weight = 1.0  # how much of the network's correction is added to the base
         self.smoothing: dict | None = None  # the hybrid's weights, when it forecasts relative to them
+        holidays = read_holidays(config.holidays)
         if scalers is not None:
-            self.prepared = [PreparedSeries(s, config, 0, scaler) for s, scaler in zip(series, scalers)]
+            self.prepared = [PreparedSeries(s, config, 0, scaler, holidays)
+                             for s, scaler in zip(series, scalers)]
             self.season = season
             self.seasons = list(seasons) if seasons is not None else [s for s in [season] if s]
             self.relative, self.relative_season = relative or (config.relative, season)
@@ -81,7 +84,7 @@ class ForecastTask(TaskBase):
             train_end = len(s) - config.test_size - valid
             train_ends.append(train_end)
             self.seen.append(seen_part(s, len(s) - config.test_size))
-            self.prepared.append(PreparedSeries(s, config, train_end))
+            self.prepared.append(PreparedSeries(s, config, train_end, holidays=holidays))
             self.train_windows += [(k, o) for o in origins_between(0, train_end, config.lookback,
                                                                    config.horizon, config.stride)]
             self.valid_windows += [(k, o) for o in origins_between(
@@ -89,8 +92,7 @@ class ForecastTask(TaskBase):
         if not self.train_windows:
             raise DataError("no training windows: the series is too short for this lookback and horizon")
         first = self.prepared[0]
-        history = first.raw[: len(first.raw) - config.test_size
-                            - validation_steps(config, len(first.raw))]
+        history = first.raw[: train_ends[0]]
         self.seasons = [config.season] if config.season else detect_seasons(
             history, seasons_of(first.series.frequency), 4 * config.lookback)
         self.season = self.seasons[0] if self.seasons else None  # baselines and MASE
@@ -130,17 +132,12 @@ class ForecastTask(TaskBase):
 
     def base_error(self, relative: str) -> float:
         """The validation windows' mean absolute error (scaled units) of a base alone."""
-        kept = self.relative, self.relative_season
-        self.relative = relative
+        season = None
         if relative == "season":  # the season the seasonal naive base would read
-            self.relative_season = output_base("auto", self.seasons, self.config.lookback)[1]
-            if self.relative_season is None:
-                self.relative, self.relative_season = kept
+            season = output_base("auto", self.seasons, self.config.lookback)[1]
+            if season is None:
                 return math.inf
-        try:
-            levels = self.levels(self.valid_windows)
-        finally:
-            self.relative, self.relative_season = kept
+        levels = self.levels(self.valid_windows, relative, season)
         targets = np.array([self.prepared[k].target[o : o + self.config.horizon]
                             for k, o in self.valid_windows])
         return float(np.abs(levels - targets).mean())
@@ -164,18 +161,20 @@ class ForecastTask(TaskBase):
         return (torch.from_numpy(x).to(self.device), torch.from_numpy(future).to(self.device),
                 torch.from_numpy(y).to(self.device))
 
-    def levels(self, windows) -> np.ndarray:
+    def levels(self, windows, relative: str | None = None, season: int | None = None) -> np.ndarray:
         """What each window's outputs are relative to, in scaled units, (N, H): the last value
-        before the origin, or the seasonal naive forecast (values one season back, all before
-        the origin), or zero."""
+        before the origin, the smoothing's forecast, the seasonal naive forecast (values one
+        season back, all before the origin), or zero; the task's own base unless `relative`
+        (and `season`) name another."""
         H = self.config.horizon
-        if self.relative == "none":
+        if relative is None:
+            relative, season = self.relative, self.relative_season
+        if relative == "none":
             return np.zeros((len(windows), H), np.float32)
-        if self.relative == "last":
+        if relative == "last":
             return np.array([[self.prepared[k].target[o - 1]] * H for k, o in windows], np.float32)
-        if self.relative == "smoothing":
+        if relative == "smoothing":
             return np.array([self.prepared[k].base[o] for k, o in windows], np.float32)
-        season = self.relative_season
         back = np.arange(H) % season - season  # offsets from the origin, all < 0
         return np.array([self.prepared[k].target[o + back] for k, o in windows], np.float32)
 
