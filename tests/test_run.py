@@ -195,7 +195,7 @@ def test_every_task_follows_the_protocol_and_shards_its_windows(name, tmp_path):
 
 def test_in_memory_data_is_refused_where_a_task_reads_files(tmp_path):
     with pytest.raises(ConfigError, match="works for: lm, classify"):
-        prepare("tag", {"out": str(tmp_path / "run")}, data={"train": (["a"], ["b"])})
+        prepare("asr", {"out": str(tmp_path / "run")}, data={"train": (["a"], ["b"])})
 
 
 def test_a_config_of_another_task_is_a_type_error(tmp_path):

@@ -117,7 +117,7 @@ class Run:
     def backtest(self, data: str | None = None, folds: int = 5, **options) -> dict:
         return self._capability("backtest")(self, data, folds, **options)
 
-    def translate(self, source: str = "-", **options) -> list[dict]:
+    def translate(self, source: str | list[str] = "-", **options) -> list[dict]:
         return self._capability("translate")(self, source, **options)
 
     def caption(self, images, **options) -> list[dict]:

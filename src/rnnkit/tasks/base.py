@@ -16,7 +16,7 @@ import torch
 from torch import Tensor, nn
 
 from rnnkit.diagnostics import Thresholds, diagnose
-from rnnkit.errors import ConfigError
+from rnnkit.errors import ConfigError, DataError
 from rnnkit.layers.modes import evaluating
 
 
@@ -206,3 +206,15 @@ def refuse(condition: bool, message: str) -> None:
     """A ConfigError with `message` when `condition` holds: settings a task cannot use."""
     if condition:
         raise ConfigError(message)
+
+
+def given_splits(given, read_one: Callable[[str, Any], Any], shape: str) -> dict:
+    """{"train", "valid", "test"} of training data given from Python instead of files: `given`
+    is {"train": ..., optionally "valid" and "test"} and `read_one(part, value)` checks and
+    converts one part; a part not given is None. `shape` describes a part, for the error."""
+    if not isinstance(given, dict) or "train" not in given or set(given) - {"train", "valid", "test"}:
+        keys = ", ".join(map(str, given)) if isinstance(given, dict) else type(given).__name__
+        raise DataError(f"data from Python is {{\"train\": {shape}}}, optionally with "
+                        f"\"valid\" and \"test\" parts alike; got {keys}")
+    return {part: read_one(part, given[part]) if part in given else None
+            for part in ("train", "valid", "test")}

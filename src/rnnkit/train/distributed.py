@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime
 import os
 import re
+import time
 from dataclasses import dataclass
 
 import torch
@@ -38,6 +39,8 @@ class DistributedError(UserError):
         super().__init__(message)
         self.lost = lost
 
+
+LEFT_KEY = "rnnkit/left"  # how many ranks > 0 have destroyed their group
 
 LAUNCH_VARIABLES = ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT")
 
@@ -87,10 +90,31 @@ class World:
             return
         if together:
             try:
+                store = dist.distributed_c10d._get_default_store()
                 dist.barrier()
             except RuntimeError:
                 return
-            dist.destroy_process_group()
+            if self.rank == 0:
+                self._wait_for_the_others_to_leave(store)
+                dist.destroy_process_group()
+            else:
+                dist.destroy_process_group()
+                try:
+                    store.add(LEFT_KEY, 1)
+                except RuntimeError:
+                    pass
+
+    def _wait_for_the_others_to_leave(self, store, limit_s: float = 10.0) -> None:
+        """Rank 0 hosts the rendezvous store: it stays until every other rank has destroyed
+        its group (a rank whose store vanishes mid-destroy aborts), or `limit_s` passes."""
+        deadline = time.monotonic() + limit_s
+        while time.monotonic() < deadline:
+            try:
+                if store.add(LEFT_KEY, 0) >= self.world_size - 1:
+                    return
+            except RuntimeError:
+                return
+            time.sleep(0.01)
 
     def _call(self, collective, *args, **kwargs):
         try:

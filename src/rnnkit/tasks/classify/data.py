@@ -14,6 +14,7 @@ from rnnkit.data.series import UCR, from_long_table, load_ucr, read_ts
 from rnnkit.data.splits import holdout
 from rnnkit.data.tables import read_table
 from rnnkit.errors import DataError
+from rnnkit.tasks.base import given_splits
 
 DATASETS = ("rotten-tomatoes", *UCR)
 
@@ -96,13 +97,7 @@ def load_splits(config, given: dict | None = None) -> dict[str, Examples | None]
     `valid_fraction` of the training data is held out (stratified by label).
     """
     if given is not None:
-        unknown = set(given) - {"train", "valid", "test"}
-        if unknown or "train" not in given:
-            raise DataError(f"in-memory data needs a 'train' pair and may have 'valid' and "
-                            f"'test'; got {', '.join(sorted(given))}")
-        splits = {name: in_memory(name, given[name]) if name in given else None
-                  for name in ("train", "valid", "test")}
-        return held_out_validation(splits, config)
+        return held_out_validation(given_splits(given, in_memory, "(inputs, labels)"), config)
     if config.dataset == "rotten-tomatoes":
         everything = rotten_tomatoes()
         rest, test = holdout(everything.labels, 0.1, seed=0)

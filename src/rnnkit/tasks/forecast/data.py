@@ -9,7 +9,7 @@ import numpy as np
 
 from rnnkit.data.forecast_sets import FORECAST_SETS, load_forecast_set
 from rnnkit.data.scaling import Scaler
-from rnnkit.data.tables import read_table
+from rnnkit.data.tables import Table, read_table
 from rnnkit.data.text import read_text
 from rnnkit.data.timeseries import CALENDAR, Series, calendar_features, read_series
 from rnnkit.errors import DataError
@@ -86,9 +86,46 @@ def read_holidays(path: str | None) -> set | None:
     return days
 
 
-def load_series(config) -> list[Series]:
-    """The series to train on, checked: columns exist, lengths suffice."""
-    if config.dataset:
+def table_given(data) -> Table:
+    """The table of a forecasting run's data given from Python: {"train": columns}, the columns
+    a dict of equally long lists (name -> values) or a pandas DataFrame; the validation and test
+    windows are cut from its end, as from a file's. Missing values are None or NaN; times are
+    numbers, ISO strings, dates or datetimes."""
+    if not isinstance(data, dict) or set(data) != {"train"}:
+        raise DataError("a forecaster's data from Python is {\"train\": columns} (a dict of "
+                        "lists or a DataFrame); validation and test are cut from its end")
+    columns = data["train"]
+    if hasattr(columns, "to_dict") and hasattr(columns, "columns"):  # a pandas DataFrame
+        columns = columns.to_dict("list")
+    if not isinstance(columns, dict) or not columns or not all(
+            isinstance(values, (list, tuple, np.ndarray)) for values in columns.values()):
+        raise DataError("data['train'] must be a dict of column name -> list of values, or a "
+                        f"DataFrame; got {type(columns).__name__}")
+    lengths = {len(values) for values in columns.values()}
+    if len(lengths) != 1 or 0 in lengths:
+        raise DataError(f"data['train']: the columns must be equally long and not empty; their "
+                        f"lengths are {sorted(lengths)}")
+
+    def cell(value) -> str:
+        if value is None or (isinstance(value, float) and value != value):
+            return ""
+        return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+    names = [str(name) for name in columns]
+    rows = [dict(zip(names, (cell(v) for v in row))) for row in zip(*columns.values())]
+    return Table("data['train']", names, rows, list(range(1, len(rows) + 1)))
+
+
+def load_series(config, given: dict | None = None) -> list[Series]:
+    """The series to train on (a file's, a bundled set, or `given` from Python: `table_given`),
+    checked: columns exist, lengths suffice."""
+    if given is not None:
+        if not config.target:
+            raise DataError("give the target: the column to forecast")
+        table = table_given(given)
+        series = read_series(table, config.time_column, columns_to_read(config, table),
+                             config.series_id, config.fill)
+    elif config.dataset:
         series = [load_forecast_set(config.dataset)]
         target = FORECAST_SETS[config.dataset][0]
         if config.target not in (None, target):
@@ -97,14 +134,8 @@ def load_series(config) -> list[Series]:
         if not config.target:
             raise DataError("give --target: the column to forecast")
         table = read_table(config.data, config.encoding)
-        names = [config.target, *config.names(config.covariates)]
-        names += [n for n in config.names(config.known_future) if n in table.columns]
-        unknown = [n for n in config.names(config.known_future) if n not in table.columns
-                   and n not in CALENDAR]
-        if unknown:
-            raise DataError(f"{config.data}: known-future {unknown[0]!r} is neither a column "
-                            f"({', '.join(table.columns)}) nor a calendar feature ({', '.join(CALENDAR)})")
-        series = read_series(table, config.time_column, names, config.series_id, config.fill)
+        series = read_series(table, config.time_column, columns_to_read(config, table),
+                             config.series_id, config.fill)
     else:
         raise DataError(f"give --data FILE.csv or --dataset ({', '.join(FORECAST_SETS)})")
     need = config.lookback + config.horizon + (config.valid_size or config.horizon) + config.test_size
@@ -113,6 +144,19 @@ def load_series(config) -> list[Series]:
             raise DataError(f"series {s.name!r} has {len(s)} steps; lookback + horizon + validation "
                             f"+ test need {need}")
     return series
+
+
+def columns_to_read(config, table: Table) -> list[str]:
+    """The target, the covariates and the known-future columns the table has (a known-future
+    name that is neither a column nor a calendar feature is an error)."""
+    names = [config.target, *config.names(config.covariates)]
+    names += [n for n in config.names(config.known_future) if n in table.columns]
+    unknown = [n for n in config.names(config.known_future) if n not in table.columns
+               and n not in CALENDAR]
+    if unknown:
+        raise DataError(f"{table.path}: known-future {unknown[0]!r} is neither a column "
+                        f"({', '.join(table.columns)}) nor a calendar feature ({', '.join(CALENDAR)})")
+    return names
 
 
 def target_name(config) -> str:

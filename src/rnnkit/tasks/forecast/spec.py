@@ -82,7 +82,7 @@ class ForecastConfig(RecurrentConfig, TrainConfig):
 
 
 def prepare(config: ForecastConfig, device, resumed: dict | None, data=None) -> Prepared:
-    task = ForecastTask(config, load_series(config), device)
+    task = ForecastTask(config, load_series(config, data), device)
     tokens = config.batch_size * (config.lookback + config.horizon)
     model = build_within_memory(task.build_model, tokens).to(device)
     facts = (f"forecasting {len(task.prepared)} series ({len(task.train_windows)} training "
@@ -160,7 +160,7 @@ def backtest(run, data: str | None = None, folds: int = 5, allow_seen: bool = Fa
 
 
 SPEC = TaskSpec(
-    name="forecast", config_class=ForecastConfig, help="time-series forecasting",
+    name="forecast", config_class=ForecastConfig, help="time-series forecasting", in_memory=True,
     description="Train a multi-horizon forecaster on a CSV with a time column (or a bundled "
                 "series); validation beside naive baselines.",
     prepare=prepare, final=final, reopen=reopen, attach_data=attach_data, forecast=forecast,

@@ -11,6 +11,7 @@ from rnnkit.data.cmudict import load_pronunciations, split_words
 from rnnkit.data.encoders import TextEncoder
 from rnnkit.data.pairs import Pairs, read_pairs
 from rnnkit.errors import DataError
+from rnnkit.tasks.base import given_splits
 
 DATASETS = ("cmudict", "bible-es-en")
 PAD, BOS, EOS = 0, 1, 2
@@ -66,8 +67,28 @@ def build_sides(config, train: Pairs, saved: dict | None = None) -> tuple[Side, 
             fit(targets, config.target_tokens, False))
 
 
-def load_splits(config) -> dict[str, Pairs | None]:
-    """{"train", "valid", "test"} of the run's data (test None without one)."""
+def pairs_given(part: str, pairs) -> Pairs:
+    """Pairs from Python: a list of (source, target) texts."""
+    if isinstance(pairs, (str, bytes)) or not isinstance(pairs, (list, tuple)) or not pairs:
+        raise DataError(f"data[{part!r}]: give a list of (source, target) pairs, at least one")
+    for number, pair in enumerate(pairs, 1):
+        if not (isinstance(pair, (list, tuple)) and len(pair) == 2
+                and all(isinstance(side, str) and side.strip() for side in pair)):
+            raise DataError(f"data[{part!r}] pair {number}: give (source, target), two "
+                            f"non-empty texts")
+    return Pairs([source.strip() for source, _ in pairs], [[target.strip()] for _, target in pairs],
+                 f"data[{part!r}]", list(range(1, len(pairs) + 1)))
+
+
+def load_splits(config, given: dict | None = None) -> dict[str, Pairs | None]:
+    """{"train", "valid", "test"} of the run's data (test None without one): files, pairs given
+    from Python (`given`: {"train": [(source, target), ...], optionally "valid" and "test"}),
+    or a bundled set."""
+    if given is not None:
+        splits = given_splits(given, pairs_given, "[(source, target), ...]")
+        if splits["valid"] is None:
+            splits["train"], splits["valid"] = held_out(splits["train"], config)
+        return splits
     if config.dataset == "cmudict":
         words = load_pronunciations()
         return {part: Pairs(chosen, [words[w] for w in chosen], f"cmudict ({part})",
@@ -82,18 +103,20 @@ def load_splits(config) -> dict[str, Pairs | None]:
                         f"source and target columns) or --dataset ({', '.join(DATASETS)})")
     read = lambda path: read_pairs(path, config.encoding, config.source_column,  # noqa: E731
                                    config.target_column)
-    train = read(config.data)
-    if config.valid:
-        valid = read(config.valid)
-    else:
-        order = list(range(len(train)))
-        random.Random(config.seed).shuffle(order)
-        n = max(1, round(config.valid_fraction * len(order)))
-        if len(order) - n < 1:
-            raise DataError(f"{config.data}: {len(order)} pair(s) are too few to hold out "
-                            "validation data; give --valid or more pairs")
-        valid, train = train.subset(sorted(order[:n])), train.subset(sorted(order[n:]))
+    train, valid = held_out(read(config.data), config) if not config.valid else (
+        read(config.data), read(config.valid))
     return {"train": train, "valid": valid, "test": read(config.test) if config.test else None}
+
+
+def held_out(train: Pairs, config) -> tuple[Pairs, Pairs]:
+    """(train, valid): a seeded `valid_fraction` of the pairs held out for validation."""
+    order = list(range(len(train)))
+    random.Random(config.seed).shuffle(order)
+    n = max(1, round(config.valid_fraction * len(order)))
+    if len(order) - n < 1:
+        raise DataError(f"{train.source}: {len(order)} pair(s) are too few to hold out "
+                        "validation data; give validation pairs or more pairs")
+    return train.subset(sorted(order[n:])), train.subset(sorted(order[:n]))
 
 
 def within_length(pairs: Pairs, source: Side, target: Side, limit: int,

@@ -86,8 +86,9 @@ class Seq2SeqConfig(RecurrentConfig, TrainConfig):
 
 def prepare(config: Seq2SeqConfig, device, resumed: dict | None, data=None) -> Prepared:
     """Read the pairs, fit each side's codec on the training pairs only (a resumed run keeps
-    its own), build the task and the model."""
-    splits = load_splits(config)
+    its own), build the task and the model. `data` from Python: {"train": [(source, target),
+    ...]}, optionally "valid" and "test" alike."""
+    splits = load_splits(config, data)
     source, target = build_sides(config, splits["train"],
                                  resumed["task"] if resumed is not None else None)
     task = Seq2SeqTask(config, source, target, device, splits)
@@ -175,11 +176,12 @@ def translate_texts(task: Seq2SeqTask, model, texts: list[str], beam: int = 5, n
     return records
 
 
-def translate(run, source: str = "-", stdin_text: str | None = None, beam: int = 5,
+def translate(run, source: str | list[str] = "-", stdin_text: str | None = None, beam: int = 5,
               n_best: int = 1, alpha: float | None = None, allow_unknown: bool = True,
               attention_plot: Path | None = None, texts: list[str] | None = None,
               encoding: str | None = None) -> list[dict]:
-    """Translate the lines of a file, of `stdin_text` (source "-"), or `texts` from Python; a
+    """Translate the lines of a file, of `stdin_text` (source "-"), or texts from Python (a list
+    as `source`, or `texts`); a
     blank line gives a blank translation, so every line gets one. A token the model never saw
     is read as the unknown token and counted in its record's "unknown" (unseen words are the
     normal case in translation); with `allow_unknown` off it is an error naming it instead.
@@ -189,6 +191,10 @@ def translate(run, source: str = "-", stdin_text: str | None = None, beam: int =
     if alpha is not None and not alpha >= 0:
         raise ConfigError(f"--alpha must be >= 0, got {alpha}")
     task = run.task
+    if isinstance(source, (list, tuple)):
+        texts = list(source)
+    if texts is not None and not all(isinstance(text, str) for text in texts):
+        raise DataError("translate: give a list of texts")
     lines, where = (texts, "input") if texts is not None else read_sources(
         source, stdin_text, encoding or task.config.encoding)
     unknown = [task.source.encoder.unknown(line) for line in lines]
@@ -210,8 +216,8 @@ def translate(run, source: str = "-", stdin_text: str | None = None, beam: int =
 
 
 SPEC = TaskSpec(
-    name="seq2seq", config_class=Seq2SeqConfig, help="encoder-decoder with attention (translation, "
-                                                     "grapheme-to-phoneme)",
+    name="seq2seq", config_class=Seq2SeqConfig, in_memory=True,
+    help="encoder-decoder with attention (translation, grapheme-to-phoneme)",
     description="Train an attention encoder-decoder on source-target pairs (TSV, CSV, JSONL, or "
                 "the bundled cmudict and bible-es-en): translation, grapheme-to-phoneme, any "
                 "text to text; decoded by greedy or batched beam search.",

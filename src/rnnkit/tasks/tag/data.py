@@ -20,12 +20,37 @@ from rnnkit.data.splits import holdout, k_fold
 from rnnkit.data.vocab import UNKNOWN, Vocabulary
 from rnnkit.errors import ConfigError, DataError
 from rnnkit.state import length_mask
+from rnnkit.tasks.base import given_splits
 
 
-def load_sentences(config) -> dict[str, list[Sentence] | None]:
-    """{"train", "valid", "test"} sentences: files, or the bundled WNUT-16 training split
-    (only a training split exists: with --folds K, fold --fold is the test set)."""
-    if config.dataset == "wnut16":
+def sentences_given(part: str, pairs) -> list[Sentence]:
+    """Tagged sentences from Python: a list of (tokens, tags), each a list of strings of one
+    length."""
+    if isinstance(pairs, (str, bytes)) or not isinstance(pairs, (list, tuple)) or not pairs:
+        raise DataError(f"data[{part!r}]: give a list of (tokens, tags) pairs, at least one")
+    sentences = []
+    for number, pair in enumerate(pairs, 1):
+        if not (isinstance(pair, (list, tuple)) and len(pair) == 2
+                and all(isinstance(side, (list, tuple)) for side in pair)
+                and all(isinstance(item, str) and item.strip() and not any(c.isspace() for c in item)
+                        for side in pair for item in side)):
+            raise DataError(f"data[{part!r}] sentence {number}: give (tokens, tags), two lists "
+                            f"of non-empty strings without spaces")
+        tokens, tags = list(pair[0]), list(pair[1])
+        if not tokens or len(tokens) != len(tags):
+            raise DataError(f"data[{part!r}] sentence {number}: {len(tokens)} tokens and "
+                            f"{len(tags)} tags; give as many of each, at least one")
+        sentences.append(Sentence(tokens, tags))
+    return sentences
+
+
+def load_sentences(config, given: dict | None = None) -> dict[str, list[Sentence] | None]:
+    """{"train", "valid", "test"} sentences: files, sentences given from Python (`given`:
+    {"train": [(tokens, tags), ...], optionally "valid" and "test"}), or the bundled WNUT-16
+    training split (only a training split exists: with --folds K, fold --fold is the test set)."""
+    if given is not None:
+        train, valid, test = given_splits(given, sentences_given, "[(tokens, tags), ...]").values()
+    elif config.dataset == "wnut16":
         train, valid, test = read_conll(wnut16_path()), None, None
     elif config.data:
         train = read_conll(config.data, encoding=config.encoding)

@@ -48,8 +48,9 @@ class TagConfig(LabelledConfig):
 
 
 def prepare(config: TagConfig, device, resumed: dict | None, data=None) -> Prepared:
-    """Read the sentences, build the vocabularies, the task and the model."""
-    splits = load_sentences(config)
+    """Read the sentences (or take them from Python: `data={"train": [(tokens, tags), ...]}`),
+    build the vocabularies, the task and the model."""
+    splits = load_sentences(config, data)
     vocab = Vocabularies.build(splits["train"], config)
     task = TagTask(config, vocab, device, splits)
     longest = max(len(words) for words, _, _ in task.parts["train"])
@@ -129,7 +130,7 @@ def tokens_of(item, number: int) -> list[str]:
 
 
 SPEC = TaskSpec(
-    name="tag", config_class=TagConfig, help="sequence tagger (CoNLL)",
+    name="tag", config_class=TagConfig, help="sequence tagger (CoNLL)", in_memory=True,
     description="Train a tagger on CoNLL files (token ... tag per line, blank line between "
                 "sentences): BiRNN over word embeddings and a character LSTM, softmax or CRF "
                 "output.",
