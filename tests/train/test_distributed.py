@@ -18,7 +18,7 @@ from safetensors.torch import load_file
 
 from helpers import tiny_task_data
 from http_helpers import free_port
-from rnnkit.cli.train import without_nproc
+from rnnkit.cli.train import without_launcher_flags
 from rnnkit.run import open_run
 from rnnkit.tasks.base import TaskBase
 from rnnkit.train.distributed import DistributedError, agree, first_words, join
@@ -332,9 +332,48 @@ def test_more_processes_than_streams_is_refused(tmp_path):
     assert not out.exists()
 
 
-def test_nproc_is_taken_out_of_the_command_each_process_runs():
-    assert without_nproc(["train", "lm", "--nproc", "2", "--lr", "1"]) == ["train", "lm", "--lr", "1"]
-    assert without_nproc(["train", "lm", "--nproc=4"]) == ["train", "lm"]
+def test_the_launcher_flags_are_taken_out_of_the_command_each_process_runs():
+    assert without_launcher_flags(["train", "lm", "--nproc", "2", "--lr", "1"]) == [
+        "train", "lm", "--lr", "1"]
+    assert without_launcher_flags(["train", "lm", "--nproc=4", "--nnodes", "2",
+                                   "--rdzv-endpoint=h:1"]) == ["train", "lm"]
+
+
+def test_two_machines_meet_at_a_rendezvous_and_train_as_one_run(text, tmp_path):
+    """Two launchers (`--nnodes 2 --rdzv-endpoint`), as two machines would run them, each with
+    one process: one run, trained by both; different settings are one line, no traceback."""
+    def machines(*extra_per_machine):
+        port = free_port()
+        common = ["--data", text, *LM, "--batch-size", 4, "--max-steps", 5, "--nproc", 1,
+                  "--nnodes", 2, "--rdzv-endpoint", f"127.0.0.1:{port}"]
+        procs = [subprocess.Popen([sys.executable, "-m", "rnnkit", "train", "lm",
+                                   *map(str, common), *map(str, extra)], text=True,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                 for extra in extra_per_machine]
+        return procs, [p.communicate(timeout=LIMIT) for p in procs]
+
+    out = tmp_path / "run"
+    procs, said = machines(["--out", out], ["--out", out])
+    assert [p.returncode for p in procs] == [0, 0], said
+    assert json.loads((out / "summary.json").read_text())["steps"] == 5
+    procs, said = machines(["--out", tmp_path / "bad", "--clip-norm", 1],
+                           ["--out", tmp_path / "bad"])
+    assert sorted(p.returncode for p in procs) == [2, 2]
+    lines = [errors(stderr) for _, stderr in said]
+    assert sorted(map(len, lines)) == [1, 1], said
+    assert any("clip_norm: rank 0" in line[0] for line in lines)
+    assert not (tmp_path / "bad").exists()
+
+
+@pytest.mark.parametrize("flags, says", [
+    (["--nnodes", "2"], "needs --rdzv-endpoint HOST:PORT"),
+    (["--nnodes", "2", "--rdzv-endpoint", "nohostport"], "needs --rdzv-endpoint HOST:PORT"),
+    (["--rdzv-endpoint", "h:1"], "give --nnodes too"),
+])
+def test_a_rendezvous_without_its_flags_is_one_line(text, tmp_path, flags, says):
+    done = rnnkit("train", "lm", "--data", text, *LM, "--out", tmp_path / "run", *flags)
+    assert done.returncode == 2 and says in errors(done.stderr)[0]
+    assert not (tmp_path / "run").exists()
 
 
 def test_the_gist_of_a_gloo_error():

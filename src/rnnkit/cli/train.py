@@ -1,7 +1,8 @@
 """`rnnkit train TASK`: one subcommand per registered task; its flags come from the task's
 config class, grouped (data / model / training / run). Parse, call the run API, print.
-`--nproc N` runs the same command as N processes through torchrun's launcher; under torchrun
-(or --nproc) only rank 0 prints."""
+`--nproc N` runs the same command as N processes through torchrun's launcher (`--nnodes M
+--rdzv-endpoint HOST:PORT`: on each of M machines); under torchrun (or --nproc) only rank 0
+prints."""
 
 from __future__ import annotations
 
@@ -30,8 +31,13 @@ def add_parser(commands) -> None:
                          help="json: one JSON object on stdout at the end (default: text)")
         sub.add_argument("--nproc", type=number(int, high=1024), default=1, metavar="N",
                          help="train on N processes of this machine (data-parallel, through "
-                         "torchrun's launcher; for several machines run torchrun yourself) "
-                         "(default: 1)")
+                         "torchrun's launcher) (default: 1)")
+        sub.add_argument("--nnodes", type=number(int, high=4096), default=1, metavar="M",
+                         help="with --nproc: this machine is one of M, each running this "
+                         "command (default: 1)")
+        sub.add_argument("--rdzv-endpoint", metavar="HOST:PORT",
+                         help="with --nnodes: where the machines meet (torchrun's c10d "
+                         "rendezvous; the same on each) (default: none)")
         add_config_flags(sub, spec.config_class, skip=tuple(spec.fixed))
         sub.set_defaults(run_command=run, config_class=spec.config_class)
 
@@ -40,8 +46,9 @@ def run(args: argparse.Namespace) -> int:
     settings = {**(read_toml(args.config) if args.config else {}),
                 **given_flags(args, args.config_class)}
     config = make_config(args.task, settings)  # (--resume alone: the run's own settings)
-    if args.nproc != 1:
-        return launch_here(args.nproc, without_nproc(args.argv))
+    if args.nproc != 1 or args.nnodes != 1 or args.rdzv_endpoint:
+        return launch_here(args.nproc, without_launcher_flags(args.argv), args.nnodes,
+                           args.rdzv_endpoint)
     writer = (launched() or {"rank": 0})["rank"] == 0
     summary = train(args.task, config, progress=Reporter() if writer else None)
     if not writer:
@@ -53,14 +60,18 @@ def run(args: argparse.Namespace) -> int:
     return 1 if summary["failed"] else 0
 
 
-def without_nproc(argv: list[str]) -> list[str]:
-    """The command line with --nproc (and its value) taken out: what each process runs."""
+LAUNCHER_FLAGS = ("--nproc", "--nnodes", "--rdzv-endpoint")
+
+
+def without_launcher_flags(argv: list[str]) -> list[str]:
+    """The command line without --nproc, --nnodes and --rdzv-endpoint (and their values): what
+    each process runs."""
     out, skip = [], False
     for item in argv:
         if skip:
             skip = False
-        elif item == "--nproc":
+        elif item in LAUNCHER_FLAGS:
             skip = True
-        elif not item.startswith("--nproc="):
+        elif not item.startswith(tuple(f"{flag}=" for flag in LAUNCHER_FLAGS)):
             out.append(item)
     return out

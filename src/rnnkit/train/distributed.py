@@ -293,12 +293,16 @@ def own_rows(world: World, state):
                      state)
 
 
-def launch_here(nproc: int, arguments: list[str]) -> int:
+def launch_here(nproc: int, arguments: list[str], nnodes: int = 1,
+                endpoint: str | None = None) -> int:
     """Run `python -m rnnkit ARGUMENTS` as `nproc` processes on this machine through torchrun's
     own launcher (`torch.distributed.run`, as `torchrun --standalone --nproc-per-node N`); one
-    thread each on CPU unless OMP_NUM_THREADS says otherwise. Returns 0 when every process
-    succeeded, a process's own exit code 2 (it printed its one-line error), else raises
-    DistributedError naming the first process that failed (torchrun has stopped the others)."""
+    thread each on CPU unless OMP_NUM_THREADS says otherwise. With `nnodes` > 1 this machine is
+    one of that many, all meeting at `endpoint` (HOST:PORT, torchrun's c10d rendezvous: run the
+    same command on each). Returns 0 when every process succeeded, a process's own exit code 2
+    (it printed its one-line error), else raises DistributedError naming the first process
+    that failed (torchrun has stopped the others). Unlike torchrun's command, a failure is one
+    line, not torchrun's report and traceback."""
     import logging
 
     from torch.distributed import run as torchrun
@@ -310,10 +314,19 @@ def launch_here(nproc: int, arguments: list[str]) -> int:
     if launched() is not None:
         raise DistributedError("--nproc starts the processes itself: under torchrun, leave it out "
                                "(torchrun's --nproc-per-node says how many)")
+    if nnodes > 1 and not (endpoint and re.fullmatch(r"[^\s:]+:\d{1,5}", endpoint)):
+        raise DistributedError(f"--nnodes {nnodes} needs --rdzv-endpoint HOST:PORT, where the "
+                               f"machines meet (the same on each), got {endpoint!r}")
+    if nnodes == 1 and endpoint:
+        raise DistributedError("--rdzv-endpoint is where several machines meet: give --nnodes too")
     os.environ.setdefault("OMP_NUM_THREADS", "1")
+    where = (["--standalone"] if nnodes == 1 else
+             [f"--nnodes={nnodes}", "--rdzv-backend=c10d", f"--rdzv-endpoint={endpoint}",
+              "--rdzv-id=rnnkit"])
     args = torchrun.get_args_parser().parse_args(
-        ["--standalone", f"--nproc-per-node={nproc}", "--max-restarts=0", "--monitor-interval=0.2",
+        [*where, f"--nproc-per-node={nproc}", "--max-restarts=0", "--monitor-interval=0.2",
          "-m", "rnnkit", *arguments])
+    total = nproc * nnodes
     quiet = [logging.getLogger(name) for name in ("torch.distributed", "torch.distributed.elastic")]
     levels = [logger.level for logger in quiet]
     for logger in quiet:
@@ -323,16 +336,18 @@ def launch_here(nproc: int, arguments: list[str]) -> int:
     except SignalException:  # Ctrl-C or a kill of the launcher: torchrun stopped the processes
         raise KeyboardInterrupt from None
     except ChildFailedError as error:
-        codes = {rank: failure.exitcode for rank, failure in error.failures.items()}
-        if 2 in codes.values():  # bad input: rank 0 says what in one line (the others keep quiet)
-            if codes.get(0) != 2:
-                raise DistributedError(f"a process of {nproc} refused its input; run with "
-                                       f"--nproc 1 to see why") from None
+        codes = {failure.local_rank: failure.exitcode for failure in error.failures.values()}
+        if 2 in codes.values():  # bad input: the first process of each machine says what in one
+            if codes.get(0) != 2:  # line (the others keep quiet)
+                raise DistributedError(
+                    f"a process of {total} refused its input; "
+                    + ("run with --nproc 1 to see why" if nnodes == 1 else
+                       "the machine running process 0 says why")) from None
             return 2
         rank, failure = error.get_first_failure()
         how = (f"was killed ({failure.signal_name()})" if failure.exitcode < 0
                else f"exited with code {failure.exitcode}")
-        raise DistributedError(f"process {rank} of {nproc} {how}; torchrun stopped the others; "
+        raise DistributedError(f"process {rank} of {total} {how}; torchrun stopped the others; "
                                f"the last checkpoint is intact: continue with --resume") from None
     finally:
         for logger, level in zip(quiet, levels):
