@@ -2,6 +2,7 @@
 on, reopen the run folder, and use it as the task allows (evaluate, predict, generate,
 forecast, backtest, diagnose). Final figures are the best checkpoint's."""
 
+import json
 import math
 
 import numpy as np
@@ -155,6 +156,17 @@ def use(name, run, data):
 def best_record(records, metric, higher):
     key = (lambda r: -r[f"valid_{metric}"]) if higher else (lambda r: r[f"valid_{metric}"])
     return min(records, key=key)  # the first of equals, as fit() keeps it
+
+
+def test_the_summary_says_where_the_wall_time_went(trained):
+    """Setup (data, model, baseline), training (what --max-minutes bounds) and the final figures
+    are timed apart, in the summary and its file."""
+    *_, summary, _, run_dir = trained
+    seconds = summary["seconds"]
+    assert min(seconds.values()) >= 0 and seconds["training"] > 0
+    assert seconds["setup"] + seconds["training"] + seconds["final"] == pytest.approx(
+        seconds["total"])
+    assert json.loads((run_dir / "summary.json").read_text())["seconds"] == seconds
 
 
 def test_summary_figures_come_from_the_best_evaluation(trained):

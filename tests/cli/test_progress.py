@@ -47,3 +47,10 @@ def test_a_terminal_gets_a_bar_the_model_summary_and_one_line_per_evaluation():
 def test_figures_line_shows_scalars_only():
     assert figures_line({"loss": 0.5, "steps": 3, "per_class": {}, "flag": True}) == (
         "loss 0.5000, steps 3")
+
+
+def test_a_long_setup_is_said_beside_the_budget():
+    for seconds, said in ((12.0, True), (2.0, False)):
+        stream = Terminal()
+        Reporter(stream)({**START, "setup_s": seconds})
+        assert ("setup took 12 s (data, model; not counted in --max-minutes" in stream.getvalue()) == said

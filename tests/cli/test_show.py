@@ -45,3 +45,11 @@ def test_figures_given_per_model_or_split_are_a_table_and_percentages_say_so(cap
     assert next(line for line in out if line.split()[:1] == ["seasonal_naive"]).split()[-1] == "-"
     assert any("baseline (empty_transcript)" in line and "wer %" in line for line in out)
     assert any(line.split() == ["valid", "100.0000"] for line in out)
+
+
+def test_the_time_line_tells_setup_training_and_final_figures_apart(capsys):
+    print_summary({**SUMMARY, "seconds": {"setup": 95.2, "training": 60.4, "final": 4.25,
+                                          "total": 159.85}})
+    out = capsys.readouterr().out.splitlines()
+    assert out[1] == ("time: 2 min 40 s in all: setup 1 min 35 s, training 1 min 00 s, "
+                      "final figures 4.2 s")

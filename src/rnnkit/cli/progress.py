@@ -13,6 +13,14 @@ from tqdm import tqdm
 QUIET_EVERY = 50  # steps between JSON progress lines when stderr is not a terminal
 
 
+def duration(seconds: float) -> str:
+    """`3 min 05 s`, `12 s`, `0.4 s`."""
+    if seconds < 10:
+        return f"{seconds:.1f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest:02d} s" if minutes else f"{rest} s"
+
+
 class Reporter:
     """Call it with every event of `rnnkit.run.train`."""
 
@@ -31,6 +39,9 @@ class Reporter:
             if event.get("removed"):
                 self.line(f"--overwrite: removed the earlier run's {', '.join(event['removed'])}")
             self.line(f"rnnkit: {event['facts']} on {event['device']} -> {event['run']}")
+            if event.get("setup_s", 0) >= 10:  # outside --max-minutes: say where it went
+                self.line(f"setup took {duration(event['setup_s'])} (data, model; not counted "
+                          f"in --max-minutes, which bounds the training)")
             for name, count in event["parameters"]:
                 self.line(f"  {name:<24}{count:>14,} parameters")
         elif kind == "baseline":

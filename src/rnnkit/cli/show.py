@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from rnnkit.cli.progress import figures_line
+from rnnkit.cli.progress import duration, figures_line
 
 HIDDEN = ("labels", "confusion", "sample")
 
@@ -55,9 +55,18 @@ def cell(value) -> str:
     return f"{value:.4g}" if math.isfinite(value) and abs(value) >= 1e4 else f"{value:.4f}"
 
 
+def time_line(seconds: dict) -> str:
+    """Where a training's wall time went: the setup before it (data, features, model,
+    baseline), the training itself (what --max-minutes bounds), the final figures after it."""
+    return (f"{duration(seconds['total'])} in all: setup {duration(seconds['setup'])}, training "
+            f"{duration(seconds['training'])}, final figures {duration(seconds['final'])}")
+
+
 def print_summary(summary: dict) -> None:
     """The end of `rnnkit train`: where the run is, why it stopped, baseline and figures."""
     print(f"run: {summary['run']} ({summary['steps']} steps; {summary['stop_reason']})")
+    if "seconds" in summary:
+        print("time: " + time_line(summary["seconds"]))
     if summary.get("checkpoint") is None:
         print("no checkpoint was kept: no figures")
         return

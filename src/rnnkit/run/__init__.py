@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -243,9 +244,10 @@ def train(task: str, config=None, progress: Callable[[dict], None] | None = None
     world = join(config.dist_timeout, choose_device(config.device).type == "cuda")
     together = True  # every rank is alive at the end (else the group is left as it is)
     try:
+        started = time.monotonic()
         setup = prepare(task, config, data, world)
         try:
-            return run_prepared(setup, progress or (lambda event: None))
+            return run_prepared(setup, progress or (lambda event: None), started)
         finally:
             setup.close()
     except DistributedError as error:
@@ -258,17 +260,23 @@ def train(task: str, config=None, progress: Callable[[dict], None] | None = None
         world.close(together)
 
 
-def run_prepared(setup: Setup, report: Callable[[dict], None]) -> dict:
-    """Train a prepared run to its end and return its summary (see `train`)."""
+def run_prepared(setup: Setup, report: Callable[[dict], None],
+                 started: float | None = None) -> dict:
+    """Train a prepared run to its end and return its summary (see `train`). `started`: when
+    its preparation began (time.monotonic()), so that the summary's "seconds" tell the setup
+    (data, features, model, baseline), the training (what --max-minutes bounds) and the final
+    figures apart."""
     spec, config, run_dir, prepared = setup.spec, setup.config, setup.run_dir, setup.prepared
     if not setup.world.writer:
         return follow(setup)
+    started = time.monotonic() if started is None else started
     report({"event": "start", "task": spec.name, "run": str(run_dir), "device": setup.device.type,
             "facts": prepared.facts, "parameters": parameter_table(setup.model),
-            "removed": setup.removed})
+            "removed": setup.removed, "setup_s": time.monotonic() - started})
     baseline = prepared.baseline() if prepared.baseline else None
     if baseline is not None:
         report({"event": "baseline", **baseline})
+    training_started = time.monotonic()
     board = TensorBoardLog(run_dir / "tensorboard") if config.tensorboard else None
     stop, smoothed, points = {}, None, []
     try:
@@ -286,6 +294,7 @@ def run_prepared(setup: Setup, report: Callable[[dict], None]) -> dict:
     finally:
         if board is not None:
             board.close()
+    final_started = time.monotonic()
     plot_curves(read_log(run_dir, "metrics.jsonl"), points, run_dir / "curves.png", baseline)
     summary = {"task": spec.name, "run": str(run_dir), "steps": stop["step"],
                "stop_reason": stop["reason"], "failed": stop["failed"], "baseline": baseline,
@@ -295,6 +304,10 @@ def run_prepared(setup: Setup, report: Callable[[dict], None]) -> dict:
         model = compact_checkpoints(setup, spec, config)
         summary["hidden_size"] = model.rnn.cells()[0].hidden_size
     summary.update(final_figures(spec, setup.task, model, run_dir, setup.device))
+    done = time.monotonic()
+    summary["seconds"] = {"setup": training_started - started,
+                          "training": final_started - training_started,
+                          "final": done - final_started, "total": done - started}
     write_json(run_dir / "summary.json", summary)
     return summary
 
