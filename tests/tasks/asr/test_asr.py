@@ -157,3 +157,35 @@ def test_fine_tuning_on_a_users_few_recordings_keeps_the_trained_alphabet(spoken
     manifest.write_text("path,text\n" + "".join(f"{spoken / p},{t}!\n" for p, t in mine * 4))
     with pytest.raises(DataError, match=r'\("!"\)'):
         train("asr", {**settings, "out": str(tmp_path / "refused")})
+
+
+def test_features_are_kept_and_read_back_instead_of_computed(spoken, tmp_path, monkeypatch):
+    """A second run on the same recordings with the same settings reads the cache (no audio is
+    read) and gets the very same tensors; another setting computes them anew."""
+    import rnnkit.tasks.asr.data as data
+    from rnnkit.data.feature_cache import FeatureCache
+
+    utterances = read_utterances(spoken / "valid.csv")
+    cache = FeatureCache(tmp_path / "features")
+    first = data.features_of(utterances, data.Featuriser(n_mels=20), (0.9, 1.0), cache)
+    assert len(list(cache.folder.iterdir())) == 1
+
+    def no_audio(path):
+        raise AssertionError(f"read {path} although its features were kept")
+
+    monkeypatch.setattr(data, "read_wav", no_audio)
+    again = data.features_of(utterances, data.Featuriser(n_mels=20), (0.9, 1.0), cache)
+    for speed in (0.9, 1.0):
+        assert all(torch.equal(a, b) for a, b in zip(first[speed], again[speed]))
+    with pytest.raises(AssertionError, match="although its features were kept"):
+        data.features_of(utterances, data.Featuriser(n_mels=24), (0.9, 1.0), cache)
+
+
+def test_a_run_keeps_its_features_in_the_cache_folder_unless_told_not_to(spoken, tmp_path):
+    for kept, out in ((True, "kept"), (False, "not")):
+        cache = tmp_path / f"cache-{out}"
+        train("asr", {**TINY, **manifests(spoken), "max_steps": 1, "eval_every": 1,
+                      "cache_dir": str(cache), "feature_cache": kept, "out": str(tmp_path / out)})
+        assert (cache / "features").is_dir() == kept
+        if kept:  # the training set at three speeds, validation, test
+            assert len(list((cache / "features").glob("*.safetensors"))) == 3

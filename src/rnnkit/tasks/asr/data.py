@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import numpy as np
 import torch
 
 from rnnkit.data.audio import SAMPLE_RATE, change_speed, read_wav
+from rnnkit.data.feature_cache import FeatureCache, cache_key
 from rnnkit.data.features import LogMel, mfcc, normalise
 from rnnkit.data.speech import DATASETS, spoken_dataset
 from rnnkit.data.tables import read_table
@@ -22,6 +24,8 @@ from rnnkit.errors import DataError
 log = logging.getLogger(__name__)  # notices of long waits; the command line shows them
 
 SPEEDS = (0.9, 1.0, 1.1)  # speed perturbation's factors (Ko et al. 2015)
+FEATURES_VERSION = 1  # raise it when the audio reading or the features change: new cache keys
+PROGRESS_EVERY_S = 10.0  # seconds between progress lines while features are computed
 
 
 @dataclass(frozen=True)
@@ -121,12 +125,17 @@ class Featuriser:
     def __init__(self, kind: str = "logmel", n_mels: int = 80, n_mfcc: int = 13,
                  per_utterance: bool = True) -> None:
         self.kind, self.n_mfcc, self.per_utterance = kind, n_mfcc, per_utterance
-        self.log_mel = LogMel(SAMPLE_RATE, n_mels)
+        self.log_mel, self.log_mel_size = LogMel(SAMPLE_RATE, n_mels), n_mels
         self.size = n_mfcc if kind == "mfcc" else n_mels
 
     def raw(self, samples) -> torch.Tensor:
         """Features before any per-utterance normalisation (T, size)."""
         return self.from_log_mel(self.log_mel(samples))
+
+    def settings(self) -> dict:
+        """What the features depend on (a cache key's part)."""
+        return {"kind": self.kind, "n_mels": self.log_mel_size, "n_mfcc": self.n_mfcc,
+                "per_utterance": self.per_utterance}
 
     def from_log_mel(self, frames: torch.Tensor) -> torch.Tensor:
         return mfcc(frames, self.n_mfcc) if self.kind == "mfcc" else frames
@@ -137,16 +146,36 @@ class Featuriser:
 
 
 def features_of(utterances: list[Utterance], featuriser: Featuriser,
-                speeds: tuple[float, ...] = (1.0,)) -> dict[float, list[torch.Tensor]]:
-    """Features of every recording at every speed factor (each recording read once)."""
+                speeds: tuple[float, ...] = (1.0,),
+                cache: FeatureCache | None = None) -> dict[float, list[torch.Tensor]]:
+    """Features of every recording at every speed factor (each recording read once). With a
+    `cache`, features made before from the same files with the same settings are read back
+    instead, and new ones are kept there. A progress line every 10 s says how far it is."""
+    key = None
+    if cache is not None and utterances:
+        key = cache_key({"version": FEATURES_VERSION, "speeds": list(speeds),
+                         **featuriser.settings()}, [u.path for u in utterances])
+        kept = cache.load(key)
+        if kept is not None and all(len(kept.get(f"speed-{s}", [])) == len(utterances)
+                                    for s in speeds):
+            return {s: kept[f"speed-{s}"] for s in speeds}
     found: dict[float, list[torch.Tensor]] = {s: [] for s in speeds}
-    if len(utterances) * len(speeds) >= 1000:
+    many = len(utterances) * len(speeds) >= 1000
+    if many:
         log.info(f"computing the features of {len(utterances):,} recordings"
-                 + (f" at {len(speeds)} speeds" if len(speeds) > 1 else ""))
-    for utterance in utterances:
+                 + (f" at {len(speeds)} speeds" if len(speeds) > 1 else "")
+                 + (f" (kept in {cache.folder} for the next run)" if cache is not None else ""))
+    said = time.monotonic()
+    for done, utterance in enumerate(utterances):
         samples = read_wav(utterance.path)
         for speed in speeds:
             found[speed].append(featuriser(change_speed(samples, speed)))
+        if many and time.monotonic() - said >= PROGRESS_EVERY_S:
+            said = time.monotonic()
+            log.info(f"features: {done + 1:,} of {len(utterances):,} recordings "
+                     f"({100 * (done + 1) / len(utterances):.0f} %)")
+    if key is not None:
+        cache.save(key, {f"speed-{s}": found[s] for s in speeds})
     return found
 
 

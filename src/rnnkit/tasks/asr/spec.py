@@ -11,6 +11,7 @@ from pathlib import Path
 import torch
 
 from rnnkit.config import option, with_default
+from rnnkit.data.feature_cache import FeatureCache
 from rnnkit.data.speech import DATASETS
 from rnnkit.decoding.ngram import CharNgram
 from rnnkit.errors import ConfigError, DataError
@@ -52,7 +53,11 @@ class AsrConfig(RecurrentConfig, TrainConfig):
     test: str | None = option(None, "test recordings, scored once at the end")
     dataset: str = option("spoken-digits", "the bundled speech used without --data",
                           choices=DATASETS)
-    cache_dir: str = option("~/.cache/rnnkit", "where the bundled speech is synthesised once")
+    cache_dir: str = option("~/.cache/rnnkit", "where the bundled speech is synthesised once "
+                            "and the features are kept")
+    feature_cache: bool = option(True, "keep the recordings' features in --cache-dir/features "
+                                 "(keyed by the files and the feature settings), so the next "
+                                 "run on them reads them instead of computing them")
     encoding: str = option("utf-8", "text encoding of manifests and transcripts")
     lowercase: bool = option(True, "lowercase the transcripts")
     alphabet: str = option("", "the characters the model writes (default: those of the "
@@ -107,6 +112,11 @@ def load_splits(config: AsrConfig) -> dict:
     return splits
 
 
+def feature_cache(config: AsrConfig) -> FeatureCache | None:
+    """Where the features of this run's recordings are kept between runs (None: nowhere)."""
+    return FeatureCache(Path(config.cache_dir).expanduser() / "features") if config.feature_cache else None
+
+
 def prepare(config: AsrConfig, device, resumed: dict | None, data=None) -> Prepared:
     """Read every recording (all checked before training), fix the alphabet, compute the
     features (the training set at three speeds with --speed-perturb), train the n-gram model."""
@@ -126,7 +136,8 @@ def prepare(config: AsrConfig, device, resumed: dict | None, data=None) -> Prepa
             raise DataError(f"no {name} recordings are left")
     task = AsrTask(config, alphabet, device)
     speeds = SPEEDS if config.speed_perturb else (1.0,)
-    train = features_of(splits["train"], task.featuriser, speeds)
+    cache = feature_cache(config)
+    train = features_of(splits["train"], task.featuriser, speeds, cache)
     keep = [i for i, u in enumerate(splits["train"])
             if fits(min(train[s][i].shape[0] for s in speeds), alphabet.encode(u.text), config.stack)]
     too_short = len(splits["train"]) - len(keep)
@@ -136,7 +147,7 @@ def prepare(config: AsrConfig, device, resumed: dict | None, data=None) -> Prepa
                        [splits["train"][i].text for i in keep])}
     for name in ("valid", "test"):
         if name in splits:
-            parts[name] = (features_of(splits[name], task.featuriser)[1.0],
+            parts[name] = (features_of(splits[name], task.featuriser, cache=cache)[1.0],
                            [u.text for u in splits[name]])
     lm = None
     if config.lm_order:
@@ -176,7 +187,8 @@ def reopen(config: AsrConfig, meta: dict, device):
 def attach_data(task: AsrTask) -> None:
     valid = load_splits(task.config)["valid"]
     valid, _ = check_characters(valid, task.alphabet, "skip", "validation transcripts")
-    task.parts["valid"] = (features_of(valid, task.featuriser)[1.0], [u.text for u in valid])
+    task.parts["valid"] = (features_of(valid, task.featuriser, cache=feature_cache(task.config))[1.0],
+                           [u.text for u in valid])
 
 
 def evaluate(run, data: str | None, encoding: str | None = None, beam: int | None = None) -> dict:
@@ -194,7 +206,8 @@ def evaluate(run, data: str | None, encoding: str | None = None, beam: int | Non
             raise ConfigError(f"--beam must be at least 1, got {beam}")
         task.config = dataclasses.replace(config, beam=beam)
     texts = [u.text for u in utterances]
-    task.parts["test"] = (features_of(utterances, task.featuriser)[1.0], texts)
+    task.parts["test"] = (features_of(utterances, task.featuriser, cache=feature_cache(config))[1.0],
+                          texts)
     result = task.evaluate(run.model, "test", full=True)
     result["empty_transcript"] = error_rates(texts, [""] * len(texts))
     return result
