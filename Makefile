@@ -4,9 +4,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-DEBIAN_PACKAGES := sword-text-kjv sword-text-sparv chromium chromium-driver g++
+DEBIAN_PACKAGES := sword-text-kjv sword-text-sparv chromium chromium-driver g++ curl
 
-.PHONY: test lint bench bench-quality bench-sequences bench-seq2seq bench-forecast bench-speech \
+.PHONY: test test-readme lint bench bench-quality bench-sequences bench-seq2seq bench-forecast bench-speech \
 	bench-search bench-ship bench-serve bench-distributed demo install clean
 
 $(BIN)/python:
@@ -25,7 +25,8 @@ $(STAMP): $(BIN)/python pyproject.toml Makefile
 	# Debian packages, installed here when we are root on Debian (as CI is); elsewhere what
 	# needs them says so: the bundled bible-es-en reads the SWORD modules of sword-text-kjv and
 	# sword-text-sparv; the web page's browser tests drive chromium through chromium-driver;
-	# g++ builds the compiled recurrent path (rnnkit/layers/csrc) on first use
+	# g++ builds the compiled recurrent path (rnnkit/layers/csrc) on first use; the README's
+	# server block (make test-readme) calls curl
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		dpkg -s $(DEBIAN_PACKAGES) >/dev/null 2>&1 || \
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
@@ -41,6 +42,10 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/python -m pytest
+
+# Every shell block of the README, in reading order, as written (shortened trainings; ~10 min).
+test-readme: $(STAMP)
+	$(BIN)/python -m pytest -m readme
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

@@ -20,8 +20,8 @@ def test_in_memory_examples_are_split_like_files():
 @pytest.mark.parametrize("given, message", [
     ({"train": (["a", "b"], ["x"])}, "2 inputs and 1 labels"),
     ({"train": ["a", "b"]}, "give a pair"),
-    ({"valid": (["a"], ["x"])}, "needs a 'train' pair"),
-    ({"train": (["a"], ["x"]), "extra": (["a"], ["x"])}, "needs a 'train' pair"),
+    ({"valid": (["a"], ["x"])}, "data from Python is"),
+    ({"train": (["a"], ["x"]), "extra": (["a"], ["x"])}, "data from Python is"),
 ])
 def test_bad_in_memory_data_is_named(given, message):
     with pytest.raises(DataError, match=message):
