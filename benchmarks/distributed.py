@@ -56,7 +56,7 @@ def worker(folder: str) -> None:
     timed = Timed(world.rank, world.world_size, world.local_rank, world.device)
     setup = prepare("lm", config, world=world)
     stamps, comm = [], []
-    for event in fit(setup.model, setup.task, config, setup.run_dir, setup.device, timed):
+    for event in fit(setup.model, setup.task, config, setup.folder, setup.device, timed):
         if event["event"] == "step":
             stamps.append(time.perf_counter())
             comm.append(Timed.seconds)

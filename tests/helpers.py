@@ -9,6 +9,7 @@ from rnnkit.cli.main import main
 from rnnkit.run import prepare
 from rnnkit.tasks.lm.spec import LMConfig
 from rnnkit.train.fit import fit
+from rnnkit.train.run_folder import RunFolder
 
 
 def run_cli(args, capsys, stdin=None, monkeypatch=None):
@@ -43,7 +44,7 @@ def train_lm(config, stop_after_step=None):
     setup = prepare("lm", config)
     model, run_dir = setup.model, setup.run_dir
     events = []
-    for event in fit(model, setup.task, config, run_dir, setup.device):
+    for event in fit(model, setup.task, config, RunFolder(run_dir), setup.device):
         events.append(event)
         if stop_after_step is not None and event["event"] == "eval" and event["step"] == stop_after_step:
             break

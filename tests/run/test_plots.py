@@ -1,7 +1,7 @@
 """The training curves: training and validation loss over steps, the baseline's line beside."""
 
 from rnnkit.diagnostics.plots import pyplot
-from rnnkit.train.plots import curves_figure
+from rnnkit.run.plots import curves_figure
 
 
 def test_the_baseline_is_drawn_beside_the_curves():

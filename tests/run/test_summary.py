@@ -1,6 +1,6 @@
 from torch import nn
 
-from rnnkit.train.summary import parameter_table
+from rnnkit.run.summary import parameter_table
 
 
 def test_parameters_per_module_count_shared_weights_once():

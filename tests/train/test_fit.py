@@ -9,7 +9,7 @@ from helpers import small_config, train_lm
 from rnnkit.run import open_run, prepare
 from rnnkit.tasks.lm.model import generate
 from rnnkit.train.fit import fit
-from rnnkit.train.run_folder import read_log
+from rnnkit.train.run_folder import RunFolder, read_log
 
 
 def test_resume_after_interruption_equals_uninterrupted_run(corpus, tmp_path):
@@ -35,7 +35,7 @@ def test_state_is_detached_between_windows(corpus, tmp_path):
         return original(model, epoch, window, state)
 
     task.train_loss = recording
-    list(fit(model, task, config, run_dir, device))
+    list(fit(model, task, config, RunFolder(run_dir), device))
     assert seen[0] is None
     for state in seen[1:]:
         assert state is not None and state.h.grad_fn is None and state.c.grad_fn is None
@@ -59,7 +59,7 @@ def test_nan_loss_is_skipped_then_stops_keeping_the_last_good_checkpoint(corpus,
     task.train_loss = poisoned
     before = None
     events = []
-    for event in fit(model, task, config, run_dir, device):
+    for event in fit(model, task, config, RunFolder(run_dir), device):
         events.append(event)
         if event["event"] == "eval":
             before = (run_dir / "last.safetensors").read_bytes()

@@ -62,7 +62,7 @@ def test_magnitude_masks_hold_through_every_step_on_the_fused_kernels(corpus, tm
     setup = prepare("lm", config)
     assert setup.model.rnn.choose_backend() == "fused" or not setup.model.training
     zeros = None
-    for event in fit(setup.model, setup.task, config, setup.run_dir, setup.device):
+    for event in fit(setup.model, setup.task, config, setup.folder, setup.device):
         if event["event"] != "step":
             continue
         now = {n: p.detach() == 0 for n, p in magnitude_targets(setup.model).items()}

@@ -16,8 +16,8 @@ from rnnkit.errors import CheckpointError, ConfigError, UserError
 from rnnkit.files import write_json
 from rnnkit.tasks import registry
 from rnnkit.tasks.base import TaskSpec
-from rnnkit.train.checkpoint import check_weights, load_weights, split_prefix
-from rnnkit.train.run_folder import choose_device, open_checkpoint, read_log, writable_folder
+from rnnkit.train.checkpoint import check_weights, load_weights, model_weights
+from rnnkit.train.run_folder import RunFolder, choose_device, open_checkpoint, writable_folder
 
 DIAGNOSIS_FILES = ("diagnosis.json", "gradient_flow.png", "saturation.png", "gradient_heatmap.png")
 
@@ -34,7 +34,7 @@ def open_run(run_dir: str | Path, which: str = "best", device: str = "auto") -> 
     spec = registry.TASKS[name]
     config = checked_config(spec, meta, path)
     chosen = choose_device(device)
-    weights = split_prefix(tensors, "model")
+    weights = model_weights(tensors)
     with damaged_metadata(path):
         task, build = spec.reopen(config, meta, chosen)
         with torch.device("meta"):
@@ -91,6 +91,11 @@ class Run:
     device: torch.device
 
     @property
+    def folder(self) -> RunFolder:
+        """The run's files by name (its curves, logs, summary)."""
+        return RunFolder(self.run_dir)
+
+    @property
     def name(self) -> str:
         return self.spec.name
 
@@ -137,7 +142,7 @@ class Run:
         folder = Path(out) if out is not None else self.run_dir
         writable_folder(folder)
         self.spec.attach_data(self.task)
-        grad_norms = [record["grad_norm"] for record in read_log(self.run_dir, "steps.jsonl")
+        grad_norms = [record["grad_norm"] for record in self.folder.read_log("steps")
                       if isinstance(record.get("grad_norm"), (int, float))]
         report = self.task.diagnose(self.model, grad_norms or None, thresholds)
         try:
@@ -148,7 +153,7 @@ class Run:
         write_json(json_file, report)
         plot_gradient_flow(report["flow"]["last_loss"], flow_file)
         plot_saturation(report["saturation"], saturation_file)
-        records = [r for r in read_log(self.run_dir, "diagnostics.jsonl")
+        records = [r for r in self.folder.read_log("diagnostics")
                    if isinstance(r.get("flow"), dict) and r["flow"] and isinstance(r.get("step"), int)]
         key = next(iter(records[0]["flow"])) if records else None
         if key is not None:

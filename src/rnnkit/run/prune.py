@@ -8,7 +8,6 @@ magnitude or units pruning removes weights, and report what that cost and bought
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -17,12 +16,12 @@ import torch
 
 from rnnkit.config import to_dict
 from rnnkit.errors import CheckpointError, ConfigError
-from rnnkit.files import write_json
-from rnnkit.run import checked_config, open_run, prepare, run_prepared, saved_task
+from rnnkit.run.opened import checked_config, open_run
+from rnnkit.run.train import prepare, run_prepared, saved_task
 from rnnkit.tasks import registry
-from rnnkit.train.checkpoint import check_finite, load_weights, split_prefix
+from rnnkit.train.checkpoint import check_finite, load_model, model_weights
 from rnnkit.train.prune import sparsity_report
-from rnnkit.train.run_folder import open_checkpoint
+from rnnkit.train.run_folder import RunFolder, open_checkpoint
 
 PRUNE_KEYS = ("prune", "sparsity", "prune_schedule", "prune_steps", "prune_every", "lr",
               "schedule", "warmup_steps", "eval_every")
@@ -43,12 +42,12 @@ def prune(run_dir: str | Path, settings: dict, out: str, overwrite: bool = False
     if spec is None:
         raise CheckpointError(f"{path}: a checkpoint of an unknown task ({name!r})")
     base = to_dict(checked_config(spec, meta, path))
-    check_finite(split_prefix(tensors, "model"), path)
+    check_finite(model_weights(tensors), path)
     steps = settings.get("max_steps")
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
         raise ConfigError(f"--steps must be a whole number >= 1 (the fine-tuning steps), got "
                           f"{steps!r}")
-    before = read_summary(source)
+    before = RunFolder(source).read_summary()
     unknown = set(settings) - {*PRUNE_KEYS, "max_steps", "device"}
     if unknown:
         raise ConfigError(f"cannot set {', '.join(sorted(unknown))} when pruning")
@@ -58,7 +57,7 @@ def prune(run_dir: str | Path, settings: dict, out: str, overwrite: bool = False
     setup = prepare(spec.name, config)
     try:
         original = spec.reopen(setup.config, meta, setup.device)[1]().to(setup.device)
-        load_weights(original, split_prefix(tensors, "model"), path)
+        load_model(original, tensors, path)
         summary = run_prepared(setup, progress or (lambda event: None))
         pruned = open_run(setup.run_dir, "best", str(setup.device)).model
         inputs = setup.task.example_inputs()
@@ -69,23 +68,10 @@ def prune(run_dir: str | Path, settings: dict, out: str, overwrite: bool = False
             "after": {**model_size(pruned), "valid": summary.get("valid"),
                       "seconds": inference_seconds(pruned, inputs)},
             "matrices": sparsity_report(pruned)}
-        write_json(setup.run_dir / "summary.json", summary)
+        setup.folder.write_summary(summary)
         return summary
     finally:
         setup.close()
-
-
-def read_summary(run_dir: Path) -> dict:
-    path = run_dir / "summary.json"
-    try:
-        summary = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise CheckpointError(f"{run_dir}: no summary.json (the run has not finished)") from None
-    except (ValueError, UnicodeDecodeError):
-        raise CheckpointError(f"{path}: not valid JSON") from None
-    if not isinstance(summary, dict):
-        raise CheckpointError(f"{path}: not a run summary")
-    return summary
 
 
 def model_size(model: torch.nn.Module) -> dict:

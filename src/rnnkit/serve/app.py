@@ -4,7 +4,7 @@
     GET  /docs                  OpenAPI docs (served locally)
     GET  /health                {"status": "ok", "models": N}
     GET  /models                every loaded model, its task and its endpoint
-    GET  /models/{name}/curves  the run's curves.png
+    GET  /models/{name}/curves  the run's training curves (PNG)
     POST /models/{name}/{kind}  generate | classify | tag | forecast | translate | transcribe |
                                 caption, as the model's task allows (JSON in, JSON out)
     POST /models/{name}/sessions, POST /sessions/{id}, DELETE /sessions/{id}
@@ -158,9 +158,9 @@ def create_app(runs: dict, limits: Limits | None = None):
 
     @app.get("/models/{name}/curves", response_class=FileResponse)
     async def curves(name: str):
-        path = find(name).run.run_dir / "curves.png"
+        path = find(name).run.folder.curves
         if not path.is_file():
-            raise HTTPException(404, f"{name} has no curves.png")
+            raise HTTPException(404, f"{name} has no {path.name}")
         return FileResponse(path, media_type="image/png")
 
     def add_endpoint(task: str) -> None:
@@ -216,4 +216,4 @@ def describe(one: Served) -> dict:
     meta = run.meta.get("task", {})
     return {"name": one.name, "task": run.name, "endpoint": kind and f"/models/{one.name}/{kind}",
             "streams": run.spec.session is not None, "labels": meta.get("labels"),
-            "has_curves": (run.run_dir / "curves.png").is_file()}
+            "has_curves": run.folder.curves.is_file()}

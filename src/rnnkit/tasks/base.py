@@ -1,4 +1,5 @@
-"""What fit() and the run API rely on: the Task protocol, its shared defaults, and TaskSpec.
+"""What the run API relies on: the tasks' shared defaults (TaskBase; the Task protocol they
+follow is declared beside fit() in train/task.py) and TaskSpec.
 
 A *task* is the training side of one kind of problem (its data, its loss, its evaluation); a
 *spec* says how the run API makes, reopens and uses one: its config class, how to prepare a
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 import torch
 from torch import Tensor, nn
@@ -18,32 +19,7 @@ from torch import Tensor, nn
 from rnnkit.diagnostics import Thresholds, diagnose
 from rnnkit.errors import ConfigError, DataError
 from rnnkit.layers.modes import evaluating
-
-
-@runtime_checkable
-class Task(Protocol):
-    """The protocol fit() trains through. `train_loss` returns (loss, carried state or None,
-    tokens); `evaluate` returns validation metrics with "loss"; `selection` = (metric,
-    higher_is_better) picks the best checkpoint; `meta` is saved with every checkpoint."""
-
-    selection: tuple[str, bool]
-
-    def windows_per_epoch(self) -> int: ...
-
-    def train_loss(self, model: nn.Module, epoch: int, window: int, state) -> tuple: ...
-
-    def evaluate(self, model: nn.Module) -> dict: ...
-
-    def meta(self) -> dict: ...
-
-    def diagnose(self, model: nn.Module, grad_norms: list[float] | None = None,
-                 thresholds: Thresholds | None = None) -> dict: ...
-
-    def shard(self, rank: int, world_size: int) -> None: ...
-
-    def evaluate_across(self, model: nn.Module, world) -> dict: ...
-
-    def example_inputs(self) -> tuple: ...
+from rnnkit.train.task import Task as Task  # (the protocol lives beside fit(), its consumer)
 
 
 class TaskBase:

@@ -6,19 +6,24 @@ kill during a save leaves the previous checkpoint intact.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 
+from rnnkit.cells import LSTMState
+from rnnkit.config import to_dict
 from rnnkit.errors import CheckpointError
 from rnnkit.files import TEMPORARY_PREFIX as TEMPORARY_PREFIX  # (re-exported: a run's leftovers)
 from rnnkit.files import write_atomic
 from rnnkit.layers.stack import StackedRecurrent
-from rnnkit.state import state_leaves
+from rnnkit.state import state_from_leaves, state_leaves
+from rnnkit.train.distributed import SOLO, World, gather_state, own_rows
 from rnnkit.train.memory import available_bytes, gigabytes
 
 DTYPE_BYTES = {"F64": 8, "I64": 8, "U64": 8, "F32": 4, "I32": 4, "U32": 4, "F16": 2, "BF16": 2,
@@ -169,3 +174,140 @@ def optimizer_from_tensors(optimizer: torch.optim.Optimizer, tensors: dict, meta
     except (ValueError, KeyError, TypeError, RuntimeError) as error:
         raise CheckpointError(f"the checkpoint's optimiser state does not fit this optimiser "
                               f"({error})") from None
+
+
+@dataclass
+class Progress:
+    """Where the run is: what a checkpoint must hold to continue it exactly."""
+
+    epoch: int = 0
+    window: int = 0  # next window of the epoch
+    step: int = 0  # optimiser steps taken
+    tokens: int = 0
+    best_loss: float = math.inf
+    evals_without_gain: int = 0
+    bad_steps: int = 0
+    history: list = field(default_factory=list)
+    seconds: float = 0.0  # training time of the sessions before this one (a budget's clock)
+
+
+def checkpoint_contents(model, task, config, optimizer, schedule, progress, state,
+                        world: World = SOLO):
+    """What `last` and `best` hold. With several processes: the carried state of all ranks'
+    rows, in rank order (the state one process with all the rows would carry), and each rank's
+    random-number state (rank r > 0 as `rng.rank.r`); the rest is the same on every rank."""
+    tensors = {f"model.{k}": v for k, v in model.state_dict().items()}
+    optim_tensors, optim_meta = optimizer_to_tensors(optimizer)
+    tensors.update({f"optim.{k}": v for k, v in optim_tensors.items()})
+    rngs = world.gather_tensors(torch.get_rng_state())
+    tensors["rng.torch"] = rngs[0]
+    tensors.update({f"rng.rank.{rank}": rng for rank, rng in enumerate(rngs) if rank})
+    if torch.cuda.is_available():
+        tensors["rng.cuda"] = torch.cuda.get_rng_state()  # (each GPU rank's own: not kept)
+    state = gather_state(world, state)
+    leaves = state_leaves(state)
+    tensors.update({f"state.{i}": leaf for i, leaf in enumerate(leaves)})
+    meta = {"format": "rnnkit-checkpoint", "version": 1, "config": to_dict(config),
+            "task": task.meta(), "optimizer": optim_meta, "schedule": schedule.state(),
+            "progress": {**progress.__dict__, "best_loss": _finite(progress.best_loss)},
+            "state_type": None if state is None else type(state).__name__,
+            "world_size": world.world_size}
+    return tensors, meta
+
+
+def _finite(value: float):
+    return value if math.isfinite(value) else None
+
+
+def check_resumable(path: Path, tensors: dict, meta: dict, model, world: World = SOLO, *,
+                    rows: int) -> None:
+    """CheckpointError naming what in checkpoint `path` (read: its tensors and metadata)
+    cannot continue a run of `model` on `world`'s processes: the number of processes, the
+    progress, the weights' shapes, the optimiser and schedule state, the RNG state, the
+    carried state (of `rows` sequences in all). Called before anything of the run is written."""
+    saved_world = meta.get("world_size", 1)
+    if saved_world != world.world_size:
+        raise CheckpointError(f"{path}: the run was trained on {saved_world} process(es); resume "
+                              f"it on {saved_world} (this is {world.world_size}): each carries "
+                              f"its own rows and random state")
+    saved_progress(path, meta.get("progress"))
+    check_weights(model, split_prefix(tensors, "model"), path)
+    if not isinstance(meta.get("optimizer"), dict) or not isinstance(meta.get("schedule"), dict):
+        raise CheckpointError(f"{path}: its metadata lacks the optimiser or schedule state")
+    missing = sorted(set(meta["optimizer"].get("tensors", []))
+                     - set(split_prefix(tensors, "optim")))
+    if missing:
+        raise CheckpointError(f"{path}: it lacks the optimiser's {', '.join(missing[:3])}"
+                              f"{' ...' if len(missing) > 3 else ''}: it cannot be resumed exactly")
+    expected = torch.get_rng_state()
+    for name in ["rng.torch", *(f"rng.rank.{rank}" for rank in range(1, world.world_size))]:
+        rng = tensors.get(name)
+        if rng is None or rng.shape != expected.shape or rng.dtype != expected.dtype:
+            raise CheckpointError(f"{path}: its random-number state is missing or damaged")
+    check_carried_state(path, [v for _, v in sorted(split_prefix(tensors, "state").items())],
+                        model, rows)
+
+
+def restore(path: Path, model, optimizer, schedule, device, world: World = SOLO,
+            rows: int = 1):
+    """Load `last` into the model, optimiser, schedule and RNG; return progress and carried
+    state (of all `rows` sequences), all checked first. Each rank takes its own random state
+    and rows of the state."""
+    tensors, meta = load_checkpoint(path)
+    check_resumable(path, tensors, meta, model, world, rows=rows)
+    progress = saved_progress(path, meta["progress"])
+    load_weights(model, split_prefix(tensors, "model"), path)
+    optimizer_from_tensors(optimizer, split_prefix(tensors, "optim"), meta["optimizer"])
+    try:
+        schedule.load_state(meta["schedule"])
+    except (KeyError, TypeError, ValueError):
+        raise CheckpointError(f"{path}: its schedule state is damaged") from None
+    torch.set_rng_state(tensors["rng.torch" if world.writer else f"rng.rank.{world.rank}"])
+    if "rng.cuda" in tensors and torch.cuda.is_available():
+        torch.cuda.set_rng_state(tensors["rng.cuda"])
+    leaves = [v.to(device) for k, v in sorted(split_prefix(tensors, "state").items())]
+    state = None
+    if leaves:
+        template = LSTMState(*leaves) if meta.get("state_type") == "LSTMState" else leaves[0]
+        state = own_rows(world, state_from_leaves(template, leaves))
+    return progress, state
+
+
+def saved_progress(path: Path, saved) -> Progress:
+    """The Progress a checkpoint holds, every field checked."""
+    names = {f.name for f in dataclasses.fields(Progress)}
+    if isinstance(saved, dict) and "seconds" not in saved:
+        saved = {**saved, "seconds": 0.0}  # (a checkpoint from before the time budget)
+    if not isinstance(saved, dict) or set(saved) != names:
+        raise CheckpointError(f"{path}: its training progress is missing or damaged")
+    if not isinstance(saved["seconds"], (int, float)) or isinstance(saved["seconds"], bool) \
+            or not saved["seconds"] >= 0:
+        raise CheckpointError(f"{path}: its training time is damaged")
+    counts = ("epoch", "window", "step", "tokens", "evals_without_gain", "bad_steps")
+    if not all(isinstance(saved[k], int) and not isinstance(saved[k], bool) and saved[k] >= 0
+               for k in counts) or not isinstance(saved["history"], list):
+        raise CheckpointError(f"{path}: its training progress is damaged")
+    best = saved["best_loss"]
+    if best is not None and not isinstance(best, (int, float)):
+        raise CheckpointError(f"{path}: its best validation figure is damaged")
+    return Progress(**{**saved, "best_loss": math.inf if best is None else float(best),
+                       "seconds": float(saved["seconds"])})
+
+
+def model_weights(tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """The model's weights among a checkpoint's tensors (its state_dict's names)."""
+    return split_prefix(tensors, "model")
+
+
+def load_model(model: torch.nn.Module, tensors: dict[str, torch.Tensor], path: Path) -> None:
+    """Copy a checkpoint's model weights into `model`, checked first (`check_weights`)."""
+    load_weights(model, model_weights(tensors), path)
+
+
+def with_model_weights(tensors: dict[str, torch.Tensor], weights: dict[str, torch.Tensor],
+                       keep_optimizer: bool = True) -> dict[str, torch.Tensor]:
+    """A checkpoint's tensors with its model weights replaced by `weights` (a state_dict);
+    without `keep_optimizer`, the optimiser's moments left out (they fit the old weights)."""
+    dropped = ("model.",) if keep_optimizer else ("model.", "optim.")
+    kept = {k: v for k, v in tensors.items() if not k.startswith(dropped)}
+    return {**kept, **{f"model.{k}": v for k, v in weights.items()}}

@@ -21,7 +21,7 @@ from safetensors import SafetensorError, safe_open
 from rnnkit.config import to_dict
 from rnnkit.errors import CheckpointError, ConfigError, DataError
 from rnnkit.files import TEMPORARY_PREFIX, write_json, write_json_lines
-from rnnkit.train.checkpoint import load_checkpoint
+from rnnkit.train.checkpoint import load_checkpoint, save_checkpoint
 
 MARKER = "rnnkit-run.json"
 LOCK = ".rnnkit.lock"
@@ -57,13 +57,14 @@ def check_run_folder(config) -> tuple[Path, torch.device]:
         raise CheckpointError(f"{run_dir} exists and is not a folder; choose another --out")
     RunLock(run_dir).check_free()
     is_run = (run_dir / MARKER).is_file() or older_run(run_dir)
-    has_checkpoint = (run_dir / "last.safetensors").is_file()
+    has_checkpoint = RunFolder(run_dir).has_checkpoint("last")
     if run_dir.is_dir() and not is_run and any(
             not (p.name.startswith(LOCK) or temporary(p.name)) for p in run_dir.iterdir()):
         raise CheckpointError(f"{run_dir} holds files and is not an rnnkit run folder; choose a new "
                               f"or empty --out (nothing there was changed)")
     if config.resume and not has_checkpoint:
-        raise CheckpointError(f"{run_dir}: nothing to resume (no last.safetensors)")
+        last = RunFolder(run_dir).checkpoint_path("last").name
+        raise CheckpointError(f"{run_dir}: nothing to resume (no {last})")
     if is_run and not (config.resume or config.overwrite):
         held = "a run" if has_checkpoint else "an unfinished run with no checkpoint"
         raise CheckpointError(f"{run_dir} already holds {held}; pass --resume to continue it or "
@@ -98,9 +99,9 @@ def check_resume(config, task_name: str, meta: dict, path: Path) -> None:
 
 def older_run(run_dir: Path) -> bool:
     """A run of an rnnkit from before the marker: it holds an rnnkit checkpoint."""
-    for name in ("last.safetensors", "best.safetensors"):
+    for which in ("last", "best"):
         try:
-            with safe_open(str(run_dir / name), framework="pt") as handle:
+            with safe_open(str(RunFolder(run_dir).checkpoint_path(which)), framework="pt") as handle:
                 meta = json.loads((handle.metadata() or {}).get("meta", "null"))
         except (OSError, SafetensorError, ValueError, RecursionError):
             continue
@@ -139,7 +140,7 @@ def start_run_folder(run_dir: Path, config, task_name: str) -> list[str]:
         if leftover.is_file() and temporary(leftover.name):
             leftover.unlink(missing_ok=True)
     write_json(run_dir / MARKER, {"format": "rnnkit-run", "task": task_name})
-    write_json(run_dir / "config.json", to_dict(config))
+    RunFolder(run_dir).write_config(config)
     return [name for name in removed if name != MARKER]
 
 
@@ -225,24 +226,126 @@ def read_log(run_dir: str | Path, name: str) -> list[dict]:
     return records
 
 
-def truncate_logs(run_dir: Path, step: int) -> None:
-    """Keep only the records of steps up to `step` in every log: what a resumed run goes on
-    from, so that no step is logged twice or lost."""
-    for name in ("steps.jsonl", "metrics.jsonl", "diagnostics.jsonl"):
-        path = run_dir / name
-        if not path.exists():
-            continue
-        kept = [json.dumps(r) for r in read_log(run_dir, name) if r.get("step", 0) <= step]
-        write_json_lines(path, kept)
-
-
 def open_checkpoint(run_dir: str | Path, which: str = "best"):
     """(path, tensors, meta) of a run's `which` checkpoint ("best", falling back to "last")."""
-    run_dir = Path(run_dir)
-    if not run_dir.is_dir():
-        raise CheckpointError(f"{run_dir}: no such run folder")
-    path = run_dir / f"{which}.safetensors"
+    folder = RunFolder(run_dir)
+    if not folder.root.is_dir():
+        raise CheckpointError(f"{folder.root}: no such run folder")
+    path = folder.checkpoint_path(which)
     if not path.exists():
-        path = run_dir / "last.safetensors"
+        path = folder.checkpoint_path("last")
     tensors, meta = load_checkpoint(path)
     return path, tensors, meta
+
+
+class RunFolder:
+    """Every file of one run, by name, and the only code that writes them: the config and the
+    task's metadata at the start, the logs (one JSON line per step, per evaluation, per
+    diagnosis), the checkpoints `best` and `last` (atomically), the curves and the summary at
+    the end. `NullFolder` reads the same files and writes none (the ranks > 0 of a run)."""
+
+    CONFIG, TASK, SUMMARY, CURVES = "config.json", "task.json", "summary.json", "curves.png"
+    LOGS = {"steps": "steps.jsonl", "metrics": "metrics.jsonl", "diagnostics": "diagnostics.jsonl"}
+    writes = True
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str(self.root)!r})"
+
+    # --- reading ---------------------------------------------------------------------------
+    def checkpoint_path(self, which: str) -> Path:
+        """The file of checkpoint `which` ("best" or "last")."""
+        if which not in ("best", "last"):
+            raise ValueError(f"a run's checkpoints are 'best' and 'last', not {which!r}")
+        return self.root / f"{which}.safetensors"
+
+    def has_checkpoint(self, which: str = "last") -> bool:
+        return self.checkpoint_path(which).is_file()
+
+    def kept_checkpoint(self) -> Path | None:
+        """`best`, else `last`, else None: the checkpoint whose figures a run reports."""
+        return next((self.checkpoint_path(w) for w in ("best", "last") if self.has_checkpoint(w)),
+                    None)
+
+    def read_log(self, name: str) -> list[dict]:
+        """The records of log `name` ("steps", "metrics" or "diagnostics")."""
+        return read_log(self.root, self.LOGS[name])
+
+    @property
+    def curves(self) -> Path:
+        return self.root / self.CURVES
+
+    def read_summary(self) -> dict:
+        """The summary a finished run wrote; CheckpointError when there is none or it is
+        damaged."""
+        path = self.root / self.SUMMARY
+        try:
+            summary = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise CheckpointError(f"{self.root}: no {self.SUMMARY} (the run has not finished)") from None
+        except (ValueError, UnicodeDecodeError):
+            raise CheckpointError(f"{path}: not valid JSON") from None
+        if not isinstance(summary, dict):
+            raise CheckpointError(f"{path}: not a run summary")
+        return summary
+
+    # --- writing ---------------------------------------------------------------------------
+    def log_step(self, record: dict) -> None:
+        self._append("steps", record)
+
+    def log_eval(self, record: dict) -> None:
+        self._append("metrics", record)
+
+    def log_diagnosis(self, record: dict) -> None:
+        self._append("diagnostics", record)
+
+    def _append(self, name: str, record: dict) -> None:
+        with open(self.root / self.LOGS[name], "a", encoding="utf-8") as log:
+            log.write(json.dumps(record) + "\n")
+
+    def save_checkpoint(self, which: str, tensors: dict, meta: dict) -> None:
+        save_checkpoint(self.checkpoint_path(which), tensors, meta)
+
+    def truncate_logs(self, step: int) -> None:
+        """Keep only the records of steps up to `step` in every log: what a resumed run goes
+        on from, so that no step is logged twice or lost."""
+        for name, file in self.LOGS.items():
+            if (self.root / file).exists():
+                kept = [json.dumps(r) for r in self.read_log(name) if r.get("step", 0) <= step]
+                write_json_lines(self.root / file, kept)
+
+    def write_config(self, config) -> None:
+        write_json(self.root / self.CONFIG, to_dict(config))
+
+    def write_task(self, meta: dict) -> None:
+        write_json(self.root / self.TASK, meta)
+
+    def write_summary(self, summary: dict) -> None:
+        write_json(self.root / self.SUMMARY, summary)
+
+
+class NullFolder(RunFolder):
+    """A run folder as a rank > 0 sees it: it reads the run's files and writes none (rank 0
+    writes them), so fit() never asks which rank it is."""
+
+    writes = False
+
+    def _append(self, name: str, record: dict) -> None:
+        pass
+
+    def save_checkpoint(self, which: str, tensors: dict, meta: dict) -> None:
+        pass
+
+    def truncate_logs(self, step: int) -> None:
+        pass
+
+    def write_config(self, config) -> None:
+        pass
+
+    def write_task(self, meta: dict) -> None:
+        pass
+
+    def write_summary(self, summary: dict) -> None:
+        pass

@@ -29,7 +29,7 @@ def test_the_scaler_sees_only_the_training_split(tmp_path):
 def trained_accuracy_and_majority(settings: dict) -> tuple[float, float]:
     """Train as `settings` say; (test accuracy, share of the test set's largest class)."""
     setup = prepare("classify", load_config(ClassifyConfig, None, settings))
-    for _ in fit(setup.model, setup.task, setup.config, setup.run_dir, setup.device):
+    for _ in fit(setup.model, setup.task, setup.config, setup.folder, setup.device):
         pass
     test = setup.task.evaluate(setup.model, "test", full=True)
     majority = max(m["support"] for m in test["per_class"].values()) / test["examples"]

@@ -16,6 +16,7 @@ from rnnkit.tasks.forecast.metrics import (
 from rnnkit.tasks.forecast.spec import ForecastConfig
 from rnnkit.tasks.forecast.task import ForecastTask, output_base
 from rnnkit.train.fit import fit
+from rnnkit.train.run_folder import RunFolder
 
 CPU = torch.device("cpu")
 
@@ -91,7 +92,7 @@ def test_gaussian_intervals_cover_about_80_percent_of_gaussian_data(tmp_path):
     task = ForecastTask(config, [series], CPU)
     model = task.build_model()
     (tmp_path / "run").mkdir()
-    for _ in fit(model, task, config, tmp_path / "run", CPU):
+    for _ in fit(model, task, config, RunFolder(tmp_path / "run"), CPU):
         pass
     scored = task.score(model, task.valid_windows)
     assert 0.72 <= scored["model"]["coverage"] <= 0.88, scored["model"]
