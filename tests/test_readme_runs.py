@@ -208,7 +208,8 @@ def test_every_readme_shell_block_runs_in_order_as_written(tmp_path):
         assert done.returncode == 0, (f"README block {number} failed:\n{script}\n"
                                       f"--- stderr ---\n{done.stderr[-3000:]}")
     # what the commands said they would write is there
-    assert (home / "tagged.conll").read_text().count("\n\n") >= 1
+    tagged = [line.split("\t") for line in (home / "tagged.conll").read_text().splitlines()]
+    assert [word for word, _ in tagged] == ["Ann", "lives", "in", "Rome"]
     assert (home / "forecast.csv").is_file() and (home / "forecast.png").is_file()
     assert len((home / "output.txt").read_text().splitlines()) == 2
     for name in ("demo.onnx", "demo.step.onnx", "demo.json", "demo-int8.onnx", "demo-ts.pt",
