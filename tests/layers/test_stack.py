@@ -197,6 +197,6 @@ def test_auto_runs_a_single_cpu_step_on_the_cell_with_the_same_result(float64):
     out_fused, state_fused = layer(x)
     torch.testing.assert_close(out_auto, out_fused)
     torch.testing.assert_close(state_auto.c, state_fused.c)
-    from rnnkit.layers.stack import single_cpu_step
+    from rnnkit.layers.backends import single_cpu_step
 
     assert single_cpu_step(x) and not single_cpu_step(torch.randn(2, 2, 3))

@@ -185,3 +185,10 @@ class RecurrentCell(nn.Module):
         if not self.bias:
             parts.append("bias=False")
         return ", ".join(parts)
+
+
+def output_size(cell) -> int:
+    """The size of a cell's output h: `recurrent_size` (ours: the projection's size when it
+    has one), or the `hidden_size` of a cell that obeys only the cell contract."""
+    size = getattr(cell, "recurrent_size", None)
+    return size if size is not None else cell.hidden_size

@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from rnnkit.cells.base import output_size
 from rnnkit.checks import check_choice
 from rnnkit.layers.recurrent import Recurrent
 
@@ -36,7 +37,7 @@ class Bidirectional(nn.Module):
 
     @property
     def output_size(self) -> int:
-        size = self.forward_rnn.cell.recurrent_size
+        size = output_size(self.forward_rnn.cell)
         return 2 * size if self.merge == "concat" else size
 
     def forward(self, x: Tensor, lengths=None, state=(None, None), *, key: str = "", **options):

@@ -1,18 +1,9 @@
 """`StackedRecurrent`: layers of `Recurrent` or `Bidirectional`, the engine behind RNN/LSTM/GRU.
 
-Three backends, one set of parameters:
-- "fused": PyTorch's fused kernels over the whole stack (plain cells; see `fused.py`);
-- "loop":  the reference loop over each cell (every variant; autograd does the gradients);
-- "bptt":  the hand-derived backward pass of `rnnkit.bptt` (plain cells; records ∂L/∂s_t);
-- "compiled": the time loop, forward and backward, in C++ (`compiled.py`): the LSTM, GRU and
-           Elman cells with their layer-norm / recurrent-dropout / zoneout variants, where it
-           is built (not peepholes or projections);
-- "scan":  the reference loop as one `scan` node (every variant): what export traces, so the
-           exported graph runs any number of steps; for inference (under no_grad). Never
-           chosen by "auto".
-"auto" picks "bptt" when a recorder is given, else the first of "fused", "compiled" (the fast
-path of the variants), "bptt", "loop" that can serve — except that a plain GRU on the CPU runs
-"compiled", faster there than PyTorch's GRU; a single step on the CPU runs "loop".
+One set of parameters, several paths to run them: the rows of `layers/backends.py` ("fused",
+"compiled", "bptt", "loop", "scan"), each saying why it cannot serve a stack's cells; "auto"
+takes the table's order (see `backends.choose`). A cell of the user's own, obeying the cell
+contract, runs on the loop.
 """
 
 from __future__ import annotations
@@ -23,24 +14,15 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from rnnkit.bptt import bptt_unsupported_reason
-from rnnkit.cells.base import RecurrentCell
-from rnnkit.cells.gru import GRUCell
+from rnnkit.cells.base import RecurrentCell, output_size
 from rnnkit.checks import check_choice, check_probability, check_size
+from rnnkit.layers.backends import NAMES, ROWS, choose
 from rnnkit.layers.bidirectional import Bidirectional, merge_directions
-from rnnkit.layers.compiled import compiled_unsupported_reason
 from rnnkit.layers.fused import flat_weights, run_fused
 from rnnkit.layers.recurrent import Recurrent
 from rnnkit.state import stack_states, state_from_leaves, state_leaves, unstack_states
 
-BACKENDS = ("auto", "fused", "loop", "bptt", "scan", "compiled")
-
-
-def single_cpu_step(x: Tensor) -> bool:
-    """One time step on the CPU: there the cell itself is faster than PyTorch's oneDNN kernel,
-    which costs about a millisecond of setup per call (it matters for generation, one token at
-    a time)."""
-    return x.shape[1] == 1 and x.device.type == "cpu"
+BACKENDS = NAMES  # "auto" and the rows of layers/backends.py
 
 
 class StackedRecurrent(nn.Module):
@@ -80,7 +62,7 @@ class StackedRecurrent(nn.Module):
                 size = layer.output_size
             else:
                 layer = Recurrent(make_cell(size))
-                size = layer.cell.recurrent_size
+                size = output_size(layer.cell)
             layers.append(layer)
         self.layers = nn.ModuleList(layers)
         self.output_size = size
@@ -98,52 +80,15 @@ class StackedRecurrent(nn.Module):
 
     def unfusable_reason(self) -> str | None:
         """Why the fused kernels cannot serve this stack now, or None."""
-        for cell in self.cells():
-            reason = cell.unfusable_reason()
-            if reason is not None:
-                return reason
-        return None
+        return ROWS["fused"].reason(self.cells(), self.fused_kind)
 
     def choose_backend(self, recorder=None, override: str | None = None,
                        x: Tensor | None = None) -> str:
-        """The backend this forward call (on input `x`, if given) uses; a clear error if a
-        forced one cannot serve."""
-        backend = self.backend if override is None else check_choice("backend", override, BACKENDS)
-        if backend == "auto":
-            if recorder is not None:
-                return self._checked("bptt")
-            if self.unfusable_reason() is None:
-                if x is not None and single_cpu_step(x):
-                    return "loop"
-                return "compiled" if self._compiled_beats_fused() else "fused"
-            if self._compiled_reason() is None:
-                return "compiled"
-            return "bptt" if self._bptt_reason() is None else "loop"
-        if recorder is not None and backend != "bptt":
-            raise ValueError(f"recording state gradients needs backend 'bptt', not {backend!r}")
-        return self._checked(backend)
-
-    def _checked(self, backend: str) -> str:
-        reasons = {"fused": self.unfusable_reason, "loop": lambda: None, "scan": lambda: None}
-        reasons["bptt"], reasons["compiled"] = self._bptt_reason, self._compiled_reason
-        reason = reasons[backend]()
-        if reason is not None:
-            raise ValueError(f"backend={backend!r} cannot serve this layer's options: {reason}")
-        return backend
-
-    def _bptt_reason(self) -> str | None:
-        return next(filter(None, map(bptt_unsupported_reason, self.cells())), None)
-
-    def _compiled_beats_fused(self) -> bool:
-        """PyTorch's GRU on the CPU has no oneDNN kernel: the compiled loop beat it (1.15x and
-        2.0x at (T, B, D, H) = (100, 32, 64, 256) and (50, 16, 32, 128); 0.94x at (200, 64,
-        128, 512): docs/benchmarks.md), so a plain GRU on the CPU runs compiled too."""
-        cells = self.cells()
-        return (all(isinstance(cell, GRUCell) for cell in cells)
-                and cells[0].weight_hh.device.type == "cpu" and self._compiled_reason() is None)
-
-    def _compiled_reason(self) -> str | None:
-        return next(filter(None, map(compiled_unsupported_reason, self.cells())), None)
+        """The backend this forward call (on input `x`, if given) uses (layers/backends.py);
+        a clear error if a forced one cannot serve."""
+        name = self.backend if override is None else check_choice("backend", override, BACKENDS)
+        return choose(name, self.cells(), self.fused_kind, recording=recorder is not None,
+                      x=x).name
 
     # ----------------------------------------------------------------- forward
     def forward(self, x: Tensor, lengths=None, state=None, *, recorder=None, backend=None):

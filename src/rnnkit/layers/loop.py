@@ -1,0 +1,55 @@
+"""The reference path: a cell run step by step over time (any cell, any variant; autograd
+does the gradients). Every other path (layers/backends.py) is checked against it."""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+from rnnkit.cells.base import RecurrentCell
+from rnnkit.state import where_state
+
+
+def run_loop(cell: RecurrentCell, x: Tensor, state, mask: Tensor | None, observe=None):
+    """The reference path: call the cell once per step.
+
+    The input projections of all steps are one matrix product (`cell.input_projection`), then
+    `cell.step` runs each step: the same computation as calling the cell on every x_t.
+    x (B, T, D); mask (B, T, 1) bool or None. Past a sequence's end its state is held and its
+    output is zero, so the final state is the state at the sequence's own last step.
+    `observe(gi_t, state, m_t)`, if given, sees each step's input projection and the state it
+    starts from (m_t (B, 1): which sequences are inside their length), e.g. for the diagnosis.
+    Returns outputs (B, T, R) and the final state.
+    """
+    B, T, _ = x.shape
+    if not hasattr(cell, "step"):  # a cell of the bare contract: forward(x_t, state)
+        return _run_cell_calls(cell, x, state, mask)
+    noise = cell.draw_noise(B, x)  # one recurrent-dropout mask for the whole sequence
+    gi = cell.input_projection(x).unbind(1)  # T × (B, G·H); unbind: one gradient buffer, not T
+    outputs = []
+    for t in range(T):
+        if observe is not None:
+            observe(gi[t], state, None if mask is None else mask[:, t])
+        h_t, new_state = cell.step(gi[t], state, noise)
+        if mask is not None:
+            m_t = mask[:, t]  # (B, 1)
+            new_state = where_state(m_t, new_state, state)
+            h_t = h_t * m_t
+        state = new_state
+        outputs.append(h_t)
+    return torch.stack(outputs, dim=1), state
+
+
+def _run_cell_calls(cell, x: Tensor, state, mask: Tensor | None):
+    """The loop for a cell that obeys only the cell contract (`forward(x_t, state) -> (h_t,
+    state)`): one call per step, the state held past each sequence's end."""
+    outputs = []
+    for t in range(x.shape[1]):
+        h_t, new_state = cell(x[:, t], state)
+        if mask is not None:
+            m_t = mask[:, t]  # (B, 1)
+            new_state = where_state(m_t, new_state, state)
+            h_t = h_t * m_t
+        state = new_state
+        outputs.append(h_t)
+    return torch.stack(outputs, dim=1), state
