@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import sys
 
 from rnnkit.cli.options import add_config_flags, given_flags, number
 from rnnkit.cli.progress import Reporter
@@ -47,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
                 **given_flags(args, args.config_class)}
     config = make_config(args.task, settings)  # (--resume alone: the run's own settings)
     if args.nproc != 1 or args.nnodes != 1 or args.rdzv_endpoint:
+        quiet_native_warnings(args.argv)
         return launch_here(args.nproc, without_launcher_flags(args.argv), args.nnodes,
                            args.rdzv_endpoint)
     writer = (launched() or {"rank": 0})["rank"] == 0
@@ -58,6 +61,20 @@ def run(args: argparse.Namespace) -> int:
     else:
         print_summary(summary)
     return 1 if summary["failed"] else 0
+
+
+def quiet_native_warnings(argv: list[str]) -> None:
+    """Start this command afresh with PyTorch's C++ warnings off (TORCH_CPP_LOG_LEVEL=ERROR,
+    read only when torch is imported), unless the user set the level: when a machine of a
+    multi-machine run stops, the others' launchers warn with a C++ stack trace about the
+    rendezvous store it took with it, after the one line that says why. Only for the command
+    this process was started with (never for a call of `main` from Python)."""
+    if "TORCH_CPP_LOG_LEVEL" in os.environ or list(sys.argv[1:]) != list(argv):
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(sys.executable, [sys.executable, "-m", "rnnkit", *argv],
+              {**os.environ, "TORCH_CPP_LOG_LEVEL": "ERROR"})
 
 
 LAUNCHER_FLAGS = ("--nproc", "--nnodes", "--rdzv-endpoint")
