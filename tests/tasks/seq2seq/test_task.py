@@ -10,8 +10,8 @@ import torch.nn.functional as F
 from rnnkit.config import load_config
 from rnnkit.errors import DataError
 from rnnkit.run import open_run, prepare, train
+from rnnkit.tasks.decoder import IGNORED, teacher_batch
 from rnnkit.tasks.seq2seq.spec import Seq2SeqConfig
-from rnnkit.tasks.seq2seq.task import IGNORED, teacher_batch
 
 
 def reversal_file(path, n=400, seed=0, letters="abcdef"):

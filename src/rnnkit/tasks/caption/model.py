@@ -16,7 +16,7 @@ import torch
 from torch import Tensor, nn
 
 from rnnkit.layers.seq2seq import AttentionDecoder, EncoderDecoder
-from rnnkit.tasks.seq2seq.model import decoder_network
+from rnnkit.tasks.decoder import decoder_network
 
 
 class ConvEncoder(nn.Module):

@@ -18,7 +18,7 @@ from rnnkit.tasks.base import Prepared, TaskSpec
 from rnnkit.tasks.caption.data import DATASETS, SIZE, images_of, load_scenes, read_image, save_image
 from rnnkit.tasks.caption.plots import plot_image_attention
 from rnnkit.tasks.caption.task import CaptionTask
-from rnnkit.tasks.seq2seq.data import BOS, Side
+from rnnkit.tasks.decoder import BOS, Side
 from rnnkit.train.config import TrainConfig, run_option, training_option
 from rnnkit.train.memory import build_within_memory, check_memory
 

@@ -17,8 +17,7 @@ from rnnkit.layers.modes import evaluating
 from rnnkit.tasks.base import TaskBase
 from rnnkit.tasks.caption.data import images_of
 from rnnkit.tasks.caption.model import build_captioner
-from rnnkit.tasks.seq2seq.data import BOS, EOS, Side
-from rnnkit.tasks.seq2seq.task import IGNORED, teacher_batch
+from rnnkit.tasks.decoder import BOS, EOS, IGNORED, Side, teacher_batch
 
 LONGEST = 40  # tokens: the longest caption of three shapes is 16
 

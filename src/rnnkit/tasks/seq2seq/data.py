@@ -12,42 +12,9 @@ from rnnkit.data.encoders import TextEncoder
 from rnnkit.data.pairs import Pairs, read_pairs
 from rnnkit.errors import DataError
 from rnnkit.tasks.base import given_splits
+from rnnkit.tasks.decoder import Side
 
 DATASETS = ("cmudict", "bible-es-en")
-PAD, BOS, EOS = 0, 1, 2
-SPECIALS = 3  # ids below this are the padding, begin and end tokens
-
-
-class Side:
-    """One side's codec: text <-> ids, the text encoder's ids shifted past the specials."""
-
-    def __init__(self, encoder: TextEncoder) -> None:
-        self.encoder = encoder
-
-    def __len__(self) -> int:
-        return len(self.encoder) + SPECIALS
-
-    def encode(self, text: str) -> list[int]:
-        return [i + SPECIALS for i in self.encoder.encode(text)]
-
-    def decode(self, ids: list[int]) -> str:
-        return self.encoder.decode([i - SPECIALS for i in ids if i >= SPECIALS]).strip()
-
-    def token(self, i: int) -> str:
-        """The text of one id (the specials as <pad>, <s>, </s>)."""
-        return ("<pad>", "<s>", "</s>")[i] if i < SPECIALS else self.encoder.token(i - SPECIALS)
-
-    def pieces(self, text: str) -> list[str]:
-        return self.encoder.pieces(text)
-
-    def to_json(self) -> dict:
-        return self.encoder.to_json()
-
-    @classmethod
-    def from_json(cls, data: dict) -> Side:
-        return cls(TextEncoder.from_json(data))
-
-
 def build_sides(config, train: Pairs, saved: dict | None = None) -> tuple[Side, Side]:
     """The source and target codecs, fitted on the training pairs only (or a saved run's own);
     one shared codec for both sides with --shared-vocab. --lowercase lowercases the source (and

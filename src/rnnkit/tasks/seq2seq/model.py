@@ -3,16 +3,8 @@ unidirectional attention decoder of the same cell, width and depth (layers/seq2s
 
 from __future__ import annotations
 
-import dataclasses
-
-from rnnkit.layers.config import RecurrentConfig
 from rnnkit.layers.seq2seq import AttentionDecoder, Encoder, EncoderDecoder
-
-
-def decoder_network(config) -> RecurrentConfig:
-    """The decoder's layer: the run's network read left to right only."""
-    fields = {f.name: getattr(config, f.name) for f in dataclasses.fields(RecurrentConfig)}
-    return RecurrentConfig(**{**fields, "bidirectional": False})
+from rnnkit.tasks.decoder import decoder_network
 
 
 def build_translator(config, source_vocab: int, target_vocab: int) -> EncoderDecoder:

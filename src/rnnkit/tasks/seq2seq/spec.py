@@ -18,7 +18,8 @@ from rnnkit.errors import ConfigError, DataError
 from rnnkit.layers.attention import KINDS
 from rnnkit.layers.config import RecurrentConfig
 from rnnkit.tasks.base import Prepared, TaskSpec, refuse
-from rnnkit.tasks.seq2seq.data import BOS, DATASETS, EOS, build_sides, load_splits
+from rnnkit.tasks.decoder import BOS, EOS
+from rnnkit.tasks.seq2seq.data import DATASETS, build_sides, load_splits
 from rnnkit.tasks.seq2seq.metrics import SCORES
 from rnnkit.tasks.seq2seq.plots import plot_attention
 from rnnkit.tasks.seq2seq.task import Seq2SeqTask

@@ -15,11 +15,10 @@ from rnnkit.data.pairs import Pairs
 from rnnkit.decoding import Hypothesis, search
 from rnnkit.layers.modes import evaluating
 from rnnkit.tasks.base import TaskBase, last_step_losses
-from rnnkit.tasks.seq2seq.data import BOS, EOS, PAD, Side, within_length
+from rnnkit.tasks.decoder import BOS, EOS, IGNORED, PAD, Side, teacher_batch
+from rnnkit.tasks.seq2seq.data import within_length
 from rnnkit.tasks.seq2seq.metrics import scores
 from rnnkit.tasks.seq2seq.model import build_translator
-
-IGNORED = -100  # target positions past a sentence's end
 
 
 def score_kind(config) -> str:
@@ -32,15 +31,6 @@ def score_kind(config) -> str:
 def decode_limit(lengths: Tensor) -> int:
     """The longest output decoded for sources of these lengths: 2 S + 10 tokens."""
     return 2 * int(lengths.max()) + 10
-
-
-def teacher_batch(sources: list[list[int]], targets: list[list[int]]):
-    """(source (B, S), lengths (B,), target inputs (B, T) with BOS first, target outputs (B, T)
-    with EOS last and IGNORED past it)."""
-    source, lengths = pad([torch.tensor(s, dtype=torch.long) for s in sources], PAD)
-    target_in, _ = pad([torch.tensor([BOS, *t], dtype=torch.long) for t in targets], PAD)
-    target_out, _ = pad([torch.tensor([*t, EOS], dtype=torch.long) for t in targets], IGNORED)
-    return source, lengths, target_in, target_out
 
 
 class Seq2SeqTask(TaskBase):

@@ -1,0 +1,1 @@
+"""Sequence classification: texts or numeric series to labels, beside a majority baseline."""

@@ -1,0 +1,2 @@
+"""Encoder-decoders with attention: translation, grapheme-to-phoneme, any text to text,
+decoded by greedy or batched beam search."""

@@ -1,0 +1,1 @@
+"""The long-range benchmarks (adding, copy, temporal order, sequential digits), generated."""
