@@ -19,33 +19,26 @@ def run_loop(cell: RecurrentCell, x: Tensor, state, mask: Tensor | None, observe
     output is zero, so the final state is the state at the sequence's own last step.
     `observe(gi_t, state, m_t)`, if given, sees each step's input projection and the state it
     starts from (m_t (B, 1): which sequences are inside their length), e.g. for the diagnosis.
+    A cell that obeys only the cell contract (no `step`) is called once per step instead.
     Returns outputs (B, T, R) and the final state.
     """
     B, T, _ = x.shape
-    if not hasattr(cell, "step"):  # a cell of the bare contract: forward(x_t, state)
-        return _run_cell_calls(cell, x, state, mask)
-    noise = cell.draw_noise(B, x)  # one recurrent-dropout mask for the whole sequence
-    gi = cell.input_projection(x).unbind(1)  # T × (B, G·H); unbind: one gradient buffer, not T
+    if hasattr(cell, "step"):  # ours: the input side of every step at once
+        noise = cell.draw_noise(B, x)  # one recurrent-dropout mask for the whole sequence
+        gi = cell.input_projection(x).unbind(1)  # T × (B, G·H); unbind: one gradient buffer
+
+        def step_at(t: int, state):
+            if observe is not None:
+                observe(gi[t], state, None if mask is None else mask[:, t])
+            return cell.step(gi[t], state, noise)
+    else:  # a cell of the bare contract: forward(x_t, state) -> (h_t, state)
+
+        def step_at(t: int, state):
+            return cell(x[:, t], state)
+
     outputs = []
     for t in range(T):
-        if observe is not None:
-            observe(gi[t], state, None if mask is None else mask[:, t])
-        h_t, new_state = cell.step(gi[t], state, noise)
-        if mask is not None:
-            m_t = mask[:, t]  # (B, 1)
-            new_state = where_state(m_t, new_state, state)
-            h_t = h_t * m_t
-        state = new_state
-        outputs.append(h_t)
-    return torch.stack(outputs, dim=1), state
-
-
-def _run_cell_calls(cell, x: Tensor, state, mask: Tensor | None):
-    """The loop for a cell that obeys only the cell contract (`forward(x_t, state) -> (h_t,
-    state)`): one call per step, the state held past each sequence's end."""
-    outputs = []
-    for t in range(x.shape[1]):
-        h_t, new_state = cell(x[:, t], state)
+        h_t, new_state = step_at(t, state)
         if mask is not None:
             m_t = mask[:, t]  # (B, 1)
             new_state = where_state(m_t, new_state, state)

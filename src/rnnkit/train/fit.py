@@ -68,49 +68,49 @@ def fit(model: torch.nn.Module, task: Task, config: TrainConfig, folder: RunFold
     stop_reason = None
     grad_norms: list[float] = []  # pre-clip norms of this session's steps, for the diagnosis
     model.train()
-    for epoch, window in remaining_windows(progress, windows, epochs):
-        if window == 0:
-            state = None  # each pass over the data starts from the initial state
-        lr = schedule.lr(progress.step, clock.fraction())
-        for group in optimizer.param_groups:
-            group["lr"] = lr
-        tick = time.monotonic()
-        loss, grad_norm, new_state, tokens = forward_backward(
-            model, task, optimizer, scaler, config, device, epoch, window, state, world)
-        progress.epoch, progress.window = epoch, window + 1
-        if not (math.isfinite(loss) and math.isfinite(grad_norm)):
-            progress.bad_steps += 1
-            state = None  # a state that saw the bad step is not trusted
-            yield {"event": "skip", "step": progress.step, "loss": loss,
-                   "grad_norm": grad_norm, "in_a_row": progress.bad_steps}
-            if progress.bad_steps >= config.max_bad_steps:
-                stop_reason = (f"{progress.bad_steps} non-finite steps in a row; stopped, the "
-                               f"last good checkpoint is kept (try a lower --lr or --clip-norm)")
+    with folder.step_log() as log_step:  # loss, lr, |g| per step
+        for epoch, window in remaining_windows(progress, windows, epochs):
+            if window == 0:
+                state = None  # each pass over the data starts from the initial state
+            lr = schedule.lr(progress.step, clock.fraction())
+            for group in optimizer.param_groups:
+                group["lr"] = lr
+            tick = time.monotonic()
+            loss, grad_norm, new_state, tokens = forward_backward(
+                model, task, optimizer, scaler, config, device, epoch, window, state, world)
+            progress.epoch, progress.window = epoch, window + 1
+            if not (math.isfinite(loss) and math.isfinite(grad_norm)):
+                progress.bad_steps += 1
+                state = None  # a state that saw the bad step is not trusted
+                yield {"event": "skip", "step": progress.step, "loss": loss,
+                       "grad_norm": grad_norm, "in_a_row": progress.bad_steps}
+                if progress.bad_steps >= config.max_bad_steps:
+                    stop_reason = (f"{progress.bad_steps} non-finite steps in a row; stopped, the "
+                                   f"last good checkpoint is kept (try a lower --lr or --clip-norm)")
+                    break
+                continue
+            scaler.step(optimizer)
+            scaler.update()
+            progress.step += 1
+            if pruner is not None:
+                pruner.after_step(progress.step)  # the masks, on the parameters themselves
+            progress.tokens += tokens
+            progress.bad_steps = 0
+            state = None if new_state is None else detach_state(new_state)
+            log_step({"step": progress.step, "loss": loss, "lr": lr, "grad_norm": grad_norm})
+            yield {"event": "step", "step": progress.step, "epoch": epoch, "loss": loss, "lr": lr,
+                   "grad_norm": grad_norm, "total_steps": None if config.budgeted else total_steps,
+                   "tokens_per_s": tokens / max(time.monotonic() - tick, 1e-9)}
+            grad_norms.append(grad_norm)
+            if progress.step % config.eval_every == 0 or progress.step == total_steps:
+                yield evaluate_and_save(model, task, config, folder, optimizer, schedule, progress,
+                                        state, clock, pruned_enough(pruner), world)
+                yield from threads.refit(progress.step)  # the load since the last evaluation
+            if config.diagnose_every and progress.step % config.diagnose_every == 0 and folder.writes:
+                yield diagnose_and_log(model, task, folder, progress.step, grad_norms)
+            stop_reason = budget_spent(config, progress, clock)
+            if stop_reason:
                 break
-            continue
-        scaler.step(optimizer)
-        scaler.update()
-        progress.step += 1
-        if pruner is not None:
-            pruner.after_step(progress.step)  # the masks, on the parameters themselves
-        progress.tokens += tokens
-        progress.bad_steps = 0
-        state = None if new_state is None else detach_state(new_state)
-        folder.log_step({"step": progress.step, "loss": loss, "lr": lr,
-                         "grad_norm": grad_norm})
-        yield {"event": "step", "step": progress.step, "epoch": epoch, "loss": loss, "lr": lr,
-               "grad_norm": grad_norm, "total_steps": None if config.budgeted else total_steps,
-               "tokens_per_s": tokens / max(time.monotonic() - tick, 1e-9)}
-        grad_norms.append(grad_norm)
-        if progress.step % config.eval_every == 0 or progress.step == total_steps:
-            yield evaluate_and_save(model, task, config, folder, optimizer, schedule, progress,
-                                    state, clock, pruned_enough(pruner), world)
-            yield from threads.refit(progress.step)  # the load since the last evaluation
-        if config.diagnose_every and progress.step % config.diagnose_every == 0 and folder.writes:
-            yield diagnose_and_log(model, task, folder, progress.step, grad_norms)
-        stop_reason = budget_spent(config, progress, clock)
-        if stop_reason:
-            break
     last_eval = progress.history[-1]["step"] if progress.history else -1
     if progress.bad_steps == 0 and progress.step > 0 and last_eval != progress.step:
         yield evaluate_and_save(model, task, config, folder, optimizer, schedule, progress, state,

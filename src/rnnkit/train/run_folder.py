@@ -9,6 +9,7 @@ a place that cannot be written is refused with one line.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -295,6 +296,18 @@ class RunFolder:
     def log_step(self, record: dict) -> None:
         self._append("steps", record)
 
+    @contextlib.contextmanager
+    def step_log(self):
+        """`log_step` for a whole training loop: the steps log opened once, each record
+        flushed as it is written."""
+        with open(self.root / self.LOGS["steps"], "a", encoding="utf-8") as log:
+
+            def write(record: dict) -> None:
+                log.write(json.dumps(record) + "\n")
+                log.flush()
+
+            yield write
+
     def log_eval(self, record: dict) -> None:
         self._append("metrics", record)
 
@@ -334,6 +347,10 @@ class NullFolder(RunFolder):
 
     def _append(self, name: str, record: dict) -> None:
         pass
+
+    @contextlib.contextmanager
+    def step_log(self):
+        yield lambda record: None
 
     def save_checkpoint(self, which: str, tensors: dict, meta: dict) -> None:
         pass
