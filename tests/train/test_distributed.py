@@ -369,6 +369,7 @@ def test_two_machines_meet_at_a_rendezvous_and_train_as_one_run(text, tmp_path):
     (["--nnodes", "2"], "needs --rdzv-endpoint HOST:PORT"),
     (["--nnodes", "2", "--rdzv-endpoint", "nohostport"], "needs --rdzv-endpoint HOST:PORT"),
     (["--rdzv-endpoint", "h:1"], "give --nnodes too"),
+    (["--nnodes", "0"], "--nnodes: must be from 1 to 4096, got 0"),
 ])
 def test_a_rendezvous_without_its_flags_is_one_line(text, tmp_path, flags, says):
     done = rnnkit("train", "lm", "--data", text, *LM, "--out", tmp_path / "run", *flags)

@@ -31,10 +31,10 @@ def add_parser(commands) -> None:
                          help="read settings from a TOML file (default: none)")
         sub.add_argument("--format", choices=("text", "json"), default="text",
                          help="json: one JSON object on stdout at the end (default: text)")
-        sub.add_argument("--nproc", type=number(int, high=1024), default=1, metavar="N",
+        sub.add_argument("--nproc", type=number(int, low=1, high=1024), default=1, metavar="N",
                          help="train on N processes of this machine (data-parallel, through "
                          "torchrun's launcher) (default: 1)")
-        sub.add_argument("--nnodes", type=number(int, high=4096), default=1, metavar="M",
+        sub.add_argument("--nnodes", type=number(int, low=1, high=4096), default=1, metavar="M",
                          help="with --nproc: this machine is one of M, each running this "
                          "command (default: 1)")
         sub.add_argument("--rdzv-endpoint", metavar="HOST:PORT",

@@ -309,8 +309,8 @@ def launch_here(nproc: int, arguments: list[str], nnodes: int = 1,
     from torch.distributed.elastic.multiprocessing.api import SignalException
     from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
 
-    if nproc < 1:
-        raise DistributedError(f"--nproc must be >= 1, got {nproc}")
+    if nproc < 1 or nnodes < 1:
+        raise DistributedError(f"--nproc and --nnodes must be >= 1, got {nproc} and {nnodes}")
     if launched() is not None:
         raise DistributedError("--nproc starts the processes itself: under torchrun, leave it out "
                                "(torchrun's --nproc-per-node says how many)")
