@@ -119,21 +119,15 @@ def table_given(data) -> Table:
 def load_series(config, given: dict | None = None) -> list[Series]:
     """The series to train on (a file's, a bundled set, or `given` from Python: `table_given`),
     checked: columns exist, lengths suffice."""
-    if given is not None:
-        if not config.target:
-            raise DataError("give the target: the column to forecast")
-        table = table_given(given)
-        series = read_series(table, config.time_column, columns_to_read(config, table),
-                             config.series_id, config.fill)
-    elif config.dataset:
+    if given is None and config.dataset:
         series = [load_forecast_set(config.dataset)]
         target = FORECAST_SETS[config.dataset][0]
         if config.target not in (None, target):
             raise DataError(f"the {config.dataset} series is {target!r}, not {config.target!r}")
-    elif config.data:
+    elif given is not None or config.data:
         if not config.target:
             raise DataError("give --target: the column to forecast")
-        table = read_table(config.data, config.encoding)
+        table = table_given(given) if given is not None else read_table(config.data, config.encoding)
         series = read_series(table, config.time_column, columns_to_read(config, table),
                              config.series_id, config.fill)
     else:
